@@ -1,0 +1,117 @@
+"""One measured Lambda "container": run as a script in a fresh interpreter by coldstart.py and cpu.py.
+
+    python bench/child.py MODE CODE_DIR HANDLER SPEC_FILE [LAYER_DIR ...]
+
+MODE is `cold` (time the import of the handler module and its first invocation) or `warm` (import,
+warm up, then time each of many invocations). HANDLER is `module.attribute` as in the template.
+SPEC_FILE is JSON: {"event": ..., "function_name", "memory_mb", "warmups", "iterations"}.
+
+Nothing but `sys`, `os` and `time` (all loaded at interpreter start) is imported before the handler
+module: anything imported here first would be missing from the handler's measured import time.
+The spec is read as text up front and parsed only after the import, with the handler's own `json`.
+The result is one line on stdout, `BENCH_RESULT {json}`, last, after whatever the handler logged.
+"""
+
+import sys
+import time
+
+RESULT_MARKER = "BENCH_RESULT "
+# On stderr, around the handler import: they split `-X importtime` output into startup / import / invoke.
+IMPORT_MARKER = "BENCH_PHASE import"
+PHASE_MARKER = "BENCH_PHASE invoke"
+
+
+class _Context:
+    """The attributes of the Lambda context that Powertools and handlers read."""
+
+    def __init__(self, function_name: str, memory_mb: int, request_number: int) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.aws_request_id = f"00000000-0000-4000-8000-{request_number:012d}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "bench"
+        self._deadline = time.monotonic() + 10
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _response_summary(response: object) -> tuple[int, int]:
+    """(statusCode, body length in bytes) of a proxy response; (0, 0) if it is not one."""
+    if isinstance(response, dict):
+        body = response.get("body") or ""
+        return int(response.get("statusCode") or 0), len(str(body).encode())
+    return 0, 0
+
+
+def main() -> None:
+    mode, code_dir, handler_spec, spec_file, *layer_dirs = sys.argv[1:]
+    # Lambda's sys.path: the code directory (/var/task) first, then the layer (/opt/python).
+    # This script's own directory goes: nothing in bench/ may shadow a library.
+    sys.path[0:1] = [code_dir, *layer_dirs]
+    with open(spec_file, encoding="utf-8") as handle:
+        spec_text = handle.read()
+    module_name, _, attribute = handler_spec.rpartition(".")
+
+    print(IMPORT_MARKER, file=sys.stderr, flush=True)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    __import__(module_name)
+    wall1, cpu1 = time.perf_counter(), time.process_time()
+    print(PHASE_MARKER, file=sys.stderr, flush=True)
+    handler = getattr(sys.modules[module_name], attribute)
+
+    import json  # already imported by the handler in practice; free either way, not timed
+
+    spec = json.loads(spec_text)
+    event_text = json.dumps(spec["event"])
+    function_name, memory_mb = spec["function_name"], int(spec["memory_mb"])
+    result: dict[str, object] = {"import_ms": (wall1 - wall0) * 1000, "import_cpu_ms": (cpu1 - cpu0) * 1000}
+
+    if mode == "cold":
+        event, context = json.loads(event_text), _Context(function_name, memory_mb, 1)
+        error = None
+        wall2, cpu2 = time.perf_counter(), time.process_time()
+        try:
+            response = handler(event, context)
+        except Exception as exc:  # a broken handler is a result to report, not a crash of the bench
+            response, error = None, f"{type(exc).__name__}: {exc}"
+        wall3, cpu3 = time.perf_counter(), time.process_time()
+        status, size = _response_summary(response)
+        result.update(
+            invoke_ms=(wall3 - wall2) * 1000,
+            invoke_cpu_ms=(cpu3 - cpu2) * 1000,
+            status=status,
+            body_bytes=size,
+            error=error,
+        )
+    else:
+        warmups, iterations = int(spec["warmups"]), int(spec["iterations"])
+        statuses: dict[str, int] = {}
+        cpu_ms: list[float] = []
+        wall_ms: list[float] = []
+        size = 0
+        for number in range(warmups + iterations):
+            # Each invocation gets a fresh event and context, as Lambda gives it; built untimed.
+            event, context = json.loads(event_text), _Context(function_name, memory_mb, number)
+            wall_a, cpu_a = time.perf_counter(), time.process_time()
+            response = handler(event, context)
+            wall_b, cpu_b = time.perf_counter(), time.process_time()
+            status, size = _response_summary(response)
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if number >= warmups:
+                cpu_ms.append((cpu_b - cpu_a) * 1000)
+                wall_ms.append((wall_b - wall_a) * 1000)
+        result.update(cpu_ms=cpu_ms, wall_ms=wall_ms, statuses=statuses, body_bytes=size)
+
+    import resource
+
+    # ru_maxrss is in KiB on Linux (bytes on macOS; the bench targets Linux like Lambda).
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.flush()
+    print(RESULT_MARKER + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

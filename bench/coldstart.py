@@ -1,0 +1,251 @@
+"""Cold starts: each function (and the bare handler) imported and invoked once in a fresh process.
+
+A Lambda cold start is the interpreter start, the import of the handler module and the first
+invocation (where lazy clients are made). The interpreter start is the same for everyone, so what
+is timed, inside the child, is import + first invocation; see child.py.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.child import IMPORT_MARKER, PHASE_MARKER, RESULT_MARKER
+from bench.harness import ROOT, Stack, api_event, child_environment, layer_paths
+from bench.seed import PASSWORD, SeedData
+
+CHILD = Path(__file__).resolve().parent / "child.py"
+BARE = "bare boto3"
+
+# The request each function serves first: a GET where the function has one. Auth has only its
+# POST (and the argon2 verification in it is a real part of that cold start).
+Request = tuple[str, str, dict[str, str], Any]  # method, path, headers, JSON body
+REPRESENTATIVE: dict[str, Callable[[SeedData], Request]] = {
+    "AgendasFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}", {}, None),
+    "UsersFunction": lambda d: ("GET", "/v1/users/me", d.auth(), None),
+    "AuthFunction": lambda d: ("POST", "/v1/auth/token", {}, {"email": d.user_email, "password": PASSWORD}),
+    "HealthFunction": lambda d: ("GET", "/v1/health", {}, None),
+    "DocsFunction": lambda d: ("GET", "/v1/openapi.json", {}, None),
+}
+
+
+@dataclass
+class Target:
+    """One thing to cold-start: a function of the template, or the bare handler."""
+
+    name: str
+    request: str  # "GET /v1/health", for the report
+    code_dir: str
+    handler: str
+    layer_dirs: list[str]
+    environment: dict[str, str]
+    spec: dict[str, Any]  # what child.py reads: the event, the function name, memory
+
+
+@dataclass
+class ColdStart:
+    name: str
+    request: str
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def median(self, key: str) -> float:
+        values = [float(run[key]) for run in self.runs if key in run]
+        return statistics.median(values) if values else float("nan")
+
+    @property
+    def total_ms(self) -> float:
+        return (
+            statistics.median(run["import_ms"] + run["invoke_ms"] for run in self.runs) if self.runs else 0.0
+        )
+
+    @property
+    def total_cpu_ms(self) -> float:
+        if not self.runs:
+            return 0.0
+        return statistics.median(run["import_cpu_ms"] + run["invoke_cpu_ms"] for run in self.runs)
+
+    @property
+    def outcome(self) -> str:
+        """What the first invocation answered, e.g. "200", "502", "NotImplementedError: ..."."""
+        if not self.runs:
+            return "no run succeeded"
+        last = self.runs[-1]
+        return str(last["error"] or last["status"])
+
+
+def _fallback_request(stack: Stack, function_id: str, data: SeedData) -> Request | None:
+    """For a function added after this file: its first GET route whose parameters we can fill."""
+    from local.template import api_routes
+
+    for route in api_routes(stack.template):
+        if route.function_id == function_id and route.method == "GET":
+            path = route.path.replace("{agenda_id}", data.agenda_id)
+            if "{" not in path:
+                return ("GET", path, data.auth(), None)
+    return None
+
+
+def targets(stack: Stack, data: SeedData, pycache: Path) -> list[Target]:
+    found: list[Target] = []
+    agenda_event: dict[str, Any] | None = None
+    for function_id, spec in stack.functions.items():
+        make = REPRESENTATIVE.get(function_id)
+        request = make(data) if make else _fallback_request(stack, function_id, data)
+        if request is None:
+            continue
+        method, path, headers, body = request
+        _, event = api_event(stack.gateway, method, path, headers=headers, json_body=body)
+        if function_id == "AgendasFunction":
+            agenda_event = event
+        found.append(
+            Target(
+                name=Path(spec.code_uri).name,
+                request=f"{method} {event['resource']}" + (" (anonymous)" if not headers else ""),
+                code_dir=str((ROOT / spec.code_uri).resolve()),
+                handler=spec.handler,
+                layer_dirs=layer_paths(spec),
+                environment=child_environment(stack, function_id, pycache),
+                spec={"event": event, "function_name": spec.function_name, "memory_mb": spec.memory_mb},
+            )
+        )
+    if agenda_event is not None:
+        # The baseline serves the same event, with the agendas function's environment and memory.
+        agendas = next(t for t in found if t.spec["event"] is agenda_event)
+        found.append(
+            Target(
+                name=BARE,
+                request=agendas.request,
+                code_dir=str(Path(__file__).resolve().parent),
+                handler="bare_handler.lambda_handler",
+                layer_dirs=[],
+                environment=agendas.environment,
+                spec=agendas.spec,
+            )
+        )
+    return found
+
+
+def run_child(
+    target: Target,
+    mode: str,
+    workdir: Path,
+    extra: dict[str, Any] | None = None,
+    python_flags: tuple[str, ...] = (),
+) -> tuple[dict[str, Any] | None, str]:
+    """Run child.py once for `target`: (its result, or None on failure; its stderr)."""
+    spec_file = workdir / f"{target.name.replace(' ', '_')}-{mode}.json"
+    spec_file.write_text(json.dumps({**target.spec, **(extra or {})}), encoding="utf-8")
+    command = [
+        sys.executable,
+        *python_flags,
+        str(CHILD),
+        mode,
+        target.code_dir,
+        target.handler,
+        str(spec_file),
+    ]
+    completed = subprocess.run(
+        [*command, *target.layer_dirs],
+        env=target.environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    lines = [line for line in completed.stdout.splitlines() if line.startswith(RESULT_MARKER)]
+    if completed.returncode != 0 or not lines:
+        return None, completed.stderr
+    return json.loads(lines[-1].removeprefix(RESULT_MARKER)), completed.stderr
+
+
+def measure(targets: list[Target], runs: int, workdir: Path) -> list[ColdStart]:
+    """`runs` cold starts of each target, interleaved so drift in the machine hits all alike.
+
+    One extra first round is discarded: it compiles the bytecode into the cache prefix and warms
+    the OS page cache, which a deployed artefact (with .pyc, STYLE.md 5.14) does not need.
+    """
+    results = {target.name: ColdStart(target.name, target.request) for target in targets}
+    for round_number in range(runs + 1):
+        for target in targets:
+            result, stderr = run_child(target, "cold", workdir)
+            if round_number == 0:
+                continue
+            if result is None:
+                results[target.name].failures.append(
+                    stderr.strip().splitlines()[-1] if stderr.strip() else "?"
+                )
+            else:
+                results[target.name].runs.append(result)
+    return list(results.values())
+
+
+# -- python -X importtime --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    module: str
+    depth: int
+    self_us: int
+    cumulative_us: int
+
+
+def _parse_importtime(stderr: str) -> tuple[list[ImportLine], list[ImportLine]]:
+    """(imports of the module import phase, imports during the first invocation)."""
+    phases: dict[str, list[ImportLine]] = {"startup": [], "import": [], "invoke": []}
+    phase = "startup"
+    for line in stderr.splitlines():
+        if line.startswith(IMPORT_MARKER):
+            phase = "import"
+        elif line.startswith(PHASE_MARKER):
+            phase = "invoke"
+        elif line.startswith("import time:") and "|" in line and "self [us]" not in line:
+            _, self_us, cumulative_us, name = (
+                part for part in line.replace("import time:", "|", 1).split("|")
+            )
+            stripped = name.lstrip(" ")
+            depth = (len(name) - len(stripped) - 1) // 2
+            phases[phase].append(ImportLine(stripped.strip(), depth, int(self_us), int(cumulative_us)))
+    return phases["import"], phases["invoke"]
+
+
+@dataclass
+class ImportProfile:
+    function: str
+    import_phase: list[ImportLine]
+    invoke_phase: list[ImportLine]
+
+    def slowest(self, phase: list[ImportLine], count: int = 10) -> list[ImportLine]:
+        """The slowest imports by cumulative time, leaving out the handler module itself."""
+        return sorted(
+            (line for line in phase if line.depth > 0 or line.module != "app"), key=lambda x: -x.cumulative_us
+        )[:count]
+
+    def by_package(self, count: int = 10) -> list[tuple[str, float, float]]:
+        """(top-level package, ms at import, ms at first invocation), by self time: who costs what."""
+        totals: dict[str, list[float]] = {}
+        for index, phase in enumerate((self.import_phase, self.invoke_phase)):
+            for line in phase:
+                package = line.module.split(".")[0]
+                totals.setdefault(package, [0.0, 0.0])[index] += line.self_us / 1000
+        ranked = sorted(totals.items(), key=lambda item: -(item[1][0] + item[1][1]))
+        return [(name, spent[0], spent[1]) for name, spent in ranked[:count]]
+
+
+def import_profile(target: Target, workdir: Path) -> ImportProfile:
+    """One cold start of `target` under `python -X importtime` (cumulative times, microseconds)."""
+    _, stderr = run_child(target, "cold", workdir, python_flags=("-X", "importtime"))
+    import_phase, invoke_phase = _parse_importtime(stderr)
+    return ImportProfile(target.name, import_phase, invoke_phase)
+
+
+def new_workdir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="agenda-bench-")

@@ -1,0 +1,365 @@
+"""AWS requests per API request: what each route sends to DynamoDB (and anything else), counted.
+
+Named ddb_requests, not requests: bench/ is on sys.path when child.py imports the bare handler, and
+a bench/requests.py would shadow the `requests` library there.
+
+Counting hooks botocore's `Endpoint._do_get_response`, the one place every HTTP attempt of every
+client passes (boto3's, pynamodb's own botocore client, the Powertools idempotency store's),
+whether the client was made before or after the hook. Patched on the class, so existing clients
+are counted too; installed only for the duration of `recording()`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.harness import Stack
+from bench.seed import PASSWORD, SeedData, agenda_body, content_routes
+
+READ_OPERATIONS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems"})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request to AWS."""
+
+    service: str
+    operation: str
+    tables: tuple[str, ...]
+    continuation: bool  # a later page of a Query or Scan: part of the same logical request
+
+
+def _tables(body: dict[str, Any]) -> tuple[str, ...]:
+    if "TableName" in body:
+        return (str(body["TableName"]),)
+    if "RequestItems" in body:  # BatchGetItem, BatchWriteItem
+        return tuple(body["RequestItems"])
+    names = []
+    for item in body.get("TransactItems", []):  # TransactWriteItems, TransactGetItems
+        for action in item.values():
+            names.append(str(action.get("TableName")))
+    return tuple(dict.fromkeys(names))
+
+
+def _describe(request: Any, operation_model: Any) -> Call:
+    service = operation_model.service_model.service_name
+    body: dict[str, Any] = {}
+    if service == "dynamodb" and request.body:
+        try:
+            body = json.loads(request.body)
+        except (TypeError, ValueError):
+            body = {}
+    return Call(
+        service=service,
+        operation=operation_model.name,
+        tables=_tables(body),
+        continuation=operation_model.name in ("Query", "Scan") and "ExclusiveStartKey" in body,
+    )
+
+
+@contextmanager
+def recording() -> Iterator[list[Call]]:
+    """Every AWS HTTP request made inside the block, in order."""
+    from botocore.endpoint import Endpoint
+
+    calls: list[Call] = []
+    original = Endpoint._do_get_response
+
+    def counted(endpoint: Any, request: Any, operation_model: Any, context: Any) -> Any:
+        calls.append(_describe(request, operation_model))
+        return original(endpoint, request, operation_model, context)
+
+    Endpoint._do_get_response = counted  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        Endpoint._do_get_response = original  # type: ignore[method-assign]
+
+
+# -- the routes exercised ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One API request to count. `kind` picks the budget: read, write, health, or rare (no budget).
+
+    `path` may hold `{new}`: the id a previous probe created with `remember` set to the same key.
+    `if_match` / `if_none_match` send the ETag last seen for the agenda under test.
+    """
+
+    label: str
+    kind: str
+    method: str
+    path: str
+    expect: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    remember: str | None = None
+    new_key: str | None = None
+    if_match: bool = False
+    if_none_match: bool = False
+    tracks_etag: bool = False  # this answer's ETag is the agenda-under-test's current one
+
+
+@dataclass
+class Row:
+    probe: Probe
+    status: int
+    calls: list[Call]
+    main_table: str
+    idempotency_table: str
+
+    def _on(self, table: str) -> list[Call]:
+        return [c for c in self.calls if c.service == "dynamodb" and table in c.tables]
+
+    @property
+    def main(self) -> list[Call]:
+        return self._on(self.main_table)
+
+    @property
+    def idempotency(self) -> list[Call]:
+        return self._on(self.idempotency_table)
+
+    @property
+    def other(self) -> list[Call]:
+        known = {id(c) for c in self.main + self.idempotency}
+        return [c for c in self.calls if id(c) not in known]
+
+    @staticmethod
+    def logical(calls: list[Call]) -> int:
+        return sum(1 for c in calls if not c.continuation)
+
+    @property
+    def scans(self) -> list[Call]:
+        return [c for c in self.calls if c.operation == "Scan"]
+
+    def budget(self) -> str:
+        kind = self.probe.kind
+        if kind == "read":
+            return "1 read (Query with its pages, GetItem or BatchGetItem)"
+        if kind == "write":
+            return "1 request or 1 transaction" + (" + idempotency record (≤ 2)" if self._keyed() else "")
+        if kind == "health":
+            return "1 per dependency (table 1, idempotency 1)"
+        return "none (rare path)"
+
+    def _keyed(self) -> bool:
+        return "Idempotency-Key" in self.probe.headers
+
+    def verdict(self) -> str:
+        problems = []
+        if self.scans:
+            problems.append("Scan")
+        main, idem = self.logical(self.main), self.logical(self.idempotency)
+        kind = self.probe.kind
+        if kind == "read":
+            if main > 1 or any(c.operation not in READ_OPERATIONS for c in self.main):
+                problems.append(f"{main} requests")
+            if idem:
+                problems.append("touches the idempotency table")
+        elif kind == "write":
+            if main > 1:
+                problems.append(f"{main} requests")
+            if idem > (2 if self._keyed() else 0):
+                problems.append(f"{idem} idempotency requests")
+        elif kind == "health" and (main > 1 or idem > 1):
+            problems.append(f"{main}+{idem} requests")
+        if self.status != self.probe.expect:
+            problems.append(f"HTTP {self.status}, expected {self.probe.expect}")
+        if not problems:
+            return "ok" if kind != "rare" else "info"
+        return "OVER: " + ", ".join(problems)
+
+
+def probes(stack: Stack, data: SeedData) -> list[Probe]:
+    agenda, auth = f"/v1/agendas/{data.agenda_id}", data.auth()
+
+    def new_user() -> dict[str, str]:
+        import uuid
+
+        return {"email": f"probe-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Probe"}
+
+    user_body, keyed_agenda = new_user(), agenda_body("Keyed Conf")
+    found = [
+        Probe("GET /v1/health", "health", "GET", "/v1/health", 200),
+        Probe("POST /v1/users", "write", "POST", "/v1/users", 201, body=new_user()),
+        Probe(
+            "POST /v1/users + Idempotency-Key",
+            "write",
+            "POST",
+            "/v1/users",
+            201,
+            user_body,
+            {"Idempotency-Key": "bench-u1"},
+        ),
+        Probe(
+            "… same key again (replay)",
+            "write",
+            "POST",
+            "/v1/users",
+            201,
+            user_body,
+            {"Idempotency-Key": "bench-u1"},
+        ),
+        Probe(
+            "POST /v1/auth/token",
+            "read",
+            "POST",
+            "/v1/auth/token",
+            200,
+            {"email": data.user_email, "password": PASSWORD},
+        ),
+        Probe("GET /v1/users/me", "read", "GET", "/v1/users/me", 200, headers=auth),
+        Probe("GET /v1/agendas", "read", "GET", "/v1/agendas", 200),
+        Probe("GET /v1/agendas/{id} (anonymous)", "read", "GET", agenda, 200, tracks_etag=True),
+        Probe("GET /v1/agendas/{id} + If-None-Match (304)", "read", "GET", agenda, 304, if_none_match=True),
+        Probe("GET /v1/agendas/{id} (owner)", "read", "GET", agenda, 200, headers=auth, tracks_etag=True),
+        Probe(
+            "GET /v1/agendas/{slug} (slug not yet cached)",
+            "read",
+            "GET",
+            f"/v1/agendas/{data.agenda_slug}",
+            200,
+        ),
+        Probe("GET /v1/agendas/{slug} (slug cached)", "read", "GET", f"/v1/agendas/{data.agenda_slug}", 200),
+        Probe("POST /v1/agendas", "write", "POST", "/v1/agendas", 201, agenda_body("Probe Conf"), auth),
+        Probe(
+            "POST /v1/agendas + Idempotency-Key",
+            "write",
+            "POST",
+            "/v1/agendas",
+            201,
+            keyed_agenda,
+            {**auth, "Idempotency-Key": "bench-a1"},
+        ),
+        Probe(
+            "… same key again (replay)",
+            "write",
+            "POST",
+            "/v1/agendas",
+            201,
+            keyed_agenda,
+            {**auth, "Idempotency-Key": "bench-a1"},
+        ),
+    ]
+    found += _content_probes(stack, data)
+    found += [
+        Probe(
+            "PUT /v1/agendas/{id} + If-Match",
+            "write",
+            "PUT",
+            agenda,
+            200,
+            agenda_body("Bench Conf 2030"),
+            auth,
+            if_match=True,
+            tracks_etag=True,
+        ),
+        Probe(
+            "PATCH /v1/agendas/{id} + If-Match",
+            "write",
+            "PATCH",
+            agenda,
+            200,
+            {"location": "Nantes"},
+            auth,
+            if_match=True,
+            tracks_etag=True,
+        ),
+        Probe(
+            "PATCH /v1/agendas/{id} new slug",
+            "rare",
+            "PATCH",
+            agenda,
+            200,
+            {"slug": f"{data.agenda_slug}-renamed"},
+            auth,
+        ),
+        Probe(
+            "DELETE /v1/agendas/{id}",
+            "write",
+            "DELETE",
+            f"/v1/agendas/{data.doomed_agenda_id}",
+            204,
+            headers=auth,
+        ),
+    ]
+    return found
+
+
+def _content_probes(stack: Stack, data: SeedData) -> list[Probe]:
+    """List, create, read, patch, delete for every content resource the template routes today."""
+    from local.template import api_routes
+
+    paths = {(route.method, route.path) for route in api_routes(stack.template)}
+    found: list[Probe] = []
+    for resource in content_routes(stack):
+        collection = f"/v1/agendas/{{agenda_id}}/{resource.plural}"
+        item = next(
+            (
+                path
+                for method, path in paths
+                if path.startswith(collection + "/{")
+                and path.count("/") == collection.count("/") + 1
+                and method == "GET"
+            ),
+            None,
+        )
+        real = collection.replace("{agenda_id}", data.agenda_id)
+        body = resource.body(len(data.content.get(resource.plural, [])), data.content)
+        found.append(Probe(f"GET {collection}", "read", "GET", real, 200))
+        found.append(
+            Probe(
+                f"POST {collection}", "write", "POST", real, 201, body, data.auth(), remember=resource.plural
+            )
+        )
+        if item is None:
+            continue
+        new = item.replace("{agenda_id}", data.agenda_id).rsplit("/", 1)[0] + "/{new}"
+        for method, kind, expect, payload in (
+            ("GET", "read", 200, None),
+            ("PATCH", "write", 200, resource.patch or body),
+            ("DELETE", "write", 204, None),
+        ):
+            if (method, item) in paths:
+                found.append(
+                    Probe(
+                        f"{method} {item}",
+                        kind,
+                        method,
+                        new,
+                        expect,
+                        payload,
+                        data.auth(),
+                        new_key=resource.plural,
+                    )
+                )
+    return found
+
+
+def count(stack: Stack, data: SeedData, probe_list: list[Probe] | None = None) -> list[Row]:
+    """Send every probe through the gateway (warm handlers) and record what reached AWS."""
+    main_table, idempotency_table = stack.table_names()
+    etag: str | None = None
+    created: dict[str, str] = {}
+    rows = []
+    for probe in probe_list if probe_list is not None else probes(stack, data):
+        headers = dict(probe.headers)
+        if probe.if_match and etag:
+            headers["If-Match"] = etag
+        if probe.if_none_match and etag:
+            headers["If-None-Match"] = etag
+        path = probe.path.replace("{new}", created.get(probe.new_key or "", "missing"))
+        send: Callable[..., Any] = stack.gateway.request
+        with recording() as calls:
+            response = send(probe.method, path, json_body=probe.body, headers=headers)
+        if probe.tracks_etag and response.header("ETag"):
+            etag = response.header("ETag")
+        if probe.remember and response.status == 201:
+            created[probe.remember] = response.json()["id"]
+        rows.append(Row(probe, response.status, list(calls), main_table, idempotency_table))
+    return rows

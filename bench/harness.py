@@ -1,0 +1,157 @@
+"""The stack every benchmark runs against: moto's server, the template's resources, the gateway.
+
+moto runs as a real HTTP server (not `mock_aws`) because the measured handlers run in other
+processes: they reach it through AWS_ENDPOINT_URL exactly as they would reach DynamoDB. It runs
+in this process, so the server's own CPU never shows in a measured child's `process_time`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.gateway import RAW_HEADERS_KEY, GatewayApp, local_aws_environment
+from local.template import FunctionSpec, create_resources, function_environment, functions, load_template
+
+REGION = "us-east-1"
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+# Passed on to the measured children; everything else of this shell (AWS_CA_BUNDLE, profiles,
+# PYTHONDONTWRITEBYTECODE, PYTHONPATH...) stays out, as it would on Lambda.
+_PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+
+
+@dataclass
+class Stack:
+    """A running emulator with the template's resources, and a gateway over the real handlers."""
+
+    endpoint: str
+    refs: dict[str, str]
+    template: Mapping[str, Any]
+    gateway: GatewayApp
+    functions: dict[str, FunctionSpec]
+
+    def table_names(self) -> tuple[str, str]:
+        """(main table, idempotency table) as the functions see them."""
+        env = function_environment(self.template, next(iter(self.functions)), self.refs, region=REGION)
+        return env["TABLE_NAME"], env["IDEMPOTENCY_TABLE_NAME"]
+
+
+@contextmanager
+def running_stack() -> Iterator[Stack]:
+    """moto on 127.0.0.1 (a free port), the template's tables and secret, a GatewayApp on them."""
+    from moto.server import ThreadedMotoServer
+
+    # werkzeug logs every request moto serves; thousands of lines would bury the report.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        # create_resources uses boto3's default credential chain: give it fake ones first.
+        for name, value in local_aws_environment(endpoint, REGION).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        template = load_template(TEMPLATE)
+        refs = create_resources(template, endpoint_url=endpoint, region=REGION)
+        gateway = GatewayApp(
+            TEMPLATE,
+            aws_endpoint=endpoint,
+            resources=refs,
+            region=REGION,
+            # The in-process handlers only seed and count requests: keep their INFO logs quiet.
+            env_overrides={"POWERTOOLS_LOG_LEVEL": "WARNING"},
+        )
+        yield Stack(endpoint, refs, template, gateway, functions(template))
+    finally:
+        server.stop()
+
+
+def api_event(
+    gateway: GatewayApp,
+    method: str,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+) -> tuple[str, dict[str, Any]]:
+    """(function logical id, the proxy event API Gateway would send) for one request.
+
+    Built by the gateway itself (route matching and `build_event`), so the measured children get
+    the same events the in-process handlers get.
+    """
+    import json
+
+    raw_headers = [("Host", "localhost")]
+    body = b""
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        raw_headers.append(("Content-Type", "application/json"))
+    raw_headers += list((headers or {}).items())
+    path_only, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": method.upper(),
+        "PATH_INFO": path_only,
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        RAW_HEADERS_KEY: raw_headers,
+    }
+    match = gateway.routes.match(method.upper(), path_only)
+    if match is None:
+        raise LookupError(f"no route in the template for {method} {path_only}")
+    return match.route.function_id, _build_event(gateway, environ, match, body)
+
+
+def _build_event(gateway: GatewayApp, environ: dict[str, Any], match: Any, body: bytes) -> dict[str, Any]:
+    # local/ is being reworked: the event builder moved from GatewayApp.build_event to
+    # local.proxy.build_event(..., stage). Accept either rather than copy it here.
+    request_id = str(uuid.uuid4())
+    method = getattr(gateway, "build_event", None)
+    if method is not None:
+        return dict(method(environ, match, body, request_id))
+    from local.proxy import build_event
+
+    return build_event(environ, match, body, request_id, gateway.stage)
+
+
+def child_environment(stack: Stack, function_id: str, pycache_prefix: Path) -> dict[str, str]:
+    """A function's environment as Lambda would set it, pointed at the emulator, with fake credentials.
+
+    PYTHONPYCACHEPREFIX keeps bytecode out of the source tree while still letting every child after
+    the first import from .pyc (STYLE.md 5.14: the deployed artefacts carry .pyc).
+    """
+    environment = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
+    environment.update(function_environment(stack.template, function_id, stack.refs, region=REGION))
+    for name, value in local_aws_environment(stack.endpoint, REGION).items():
+        if value is not None:
+            environment[name] = value
+    environment["PYTHONPYCACHEPREFIX"] = str(pycache_prefix)
+    return environment
+
+
+def layer_paths(spec: FunctionSpec) -> list[str]:
+    """The function's layers as sys.path entries (what Lambda mounts at /opt/python)."""
+    paths = []
+    for layer in spec.layer_dirs:
+        layer_dir = (ROOT / layer).resolve()
+        # A prebuilt layer keeps its packages under python/; a BuildMethod layer is the package root.
+        if (layer_dir / "python").is_dir() and not any(layer_dir.glob("*/__init__.py")):
+            layer_dir = layer_dir / "python"
+        paths.append(str(layer_dir))
+    return paths

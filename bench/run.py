@@ -1,0 +1,135 @@
+"""`make bench`: measure the budgets against the bare boto3 handler and write bench/RESULTS.md.
+
+    .venv/bin/python -m bench.run [--quick] [--out bench/RESULTS.md]
+
+Exits 0 whatever the numbers say (they are the point; tests assert no timings) and ends by
+printing what is over budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from bench import coldstart, cpu, ddb_requests, layer_size
+from bench.harness import ROOT, running_stack
+from bench.report import Results, render
+from bench.seed import content_routes, seed
+
+T = TypeVar("T")
+
+
+def _step(title: str, action: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    print(f"bench: {title}...", file=sys.stderr, flush=True)
+    result = action()
+    print(f"bench: {title}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _command(argv: list[str]) -> str:
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    return shlex.join([str(shown), "-m", "bench.run", *argv])
+
+
+def _header(argv: list[str]) -> list[str]:
+    import boto3
+    import botocore
+
+    return [
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {_cpu_model()}, "
+        f"{platform.machine()}, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()} ({sys.executable}); boto3 {boto3.__version__}, "
+        f"botocore {botocore.__version__}",
+        f"- Command: `{_command(argv)}`",
+        "- Against moto's server on 127.0.0.1 (same host). Absolute milliseconds are this machine's, "
+        "not Lambda's (arm64, 512 MB ≈ a third of a vCPU): read the ratios to the bare handler, "
+        "measured in the same run.",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer cold-start runs (3 instead of 7)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md", help="where to write")
+    parser.add_argument("--runs", type=int, default=None, help="cold-start runs per function (overrides)")
+    args = parser.parse_args(argv)
+    argv_shown = sys.argv[1:] if argv is None else argv
+    runs = args.runs or (3 if args.quick else 7)
+    warmups, iterations = 20, 200
+    notes: list[str] = []
+
+    started = time.perf_counter()
+    with running_stack() as stack, coldstart.new_workdir() as scratch:
+        workdir = Path(scratch)
+        data = _step("seeding through the handlers", lambda: seed(stack))
+        notes += data.notes
+        present = [r.plural for r in content_routes(stack)]
+        notes.append(
+            "Content seeded into the read agenda: "
+            + (", ".join(f"{len(data.content.get(p, []))} {p}" for p in present) if present else "none")
+            + " (content routes in the template today: "
+            + (", ".join(present) or "none")
+            + ")."
+        )
+        targets = coldstart.targets(stack, data, workdir / "pycache")
+        cold = _step(f"cold starts ({runs} runs each)", lambda: coldstart.measure(targets, runs, workdir))
+        agendas = next((t for t in targets if t.name == "agendas"), None)
+        profile = (
+            _step("python -X importtime (agendas)", lambda: coldstart.import_profile(agendas, workdir))
+            if agendas
+            else None
+        )
+        warm = _step("warm CPU per request", lambda: cpu.measure(targets, workdir, warmups, iterations))
+        rows = _step("AWS requests per route", lambda: ddb_requests.count(stack, data))
+    layer = _step("layer size", layer_size.measure)
+    if built := layer_size.built_at():
+        notes.append(f"Layer artefact built {built}; run `make build` first to measure the current code.")
+
+    results = Results(
+        header=_header(argv_shown),
+        cold=cold,
+        cold_runs=runs,
+        profile=profile,
+        warm=warm,
+        warm_iterations=iterations,
+        warm_warmups=warmups,
+        rows=rows,
+        layer=layer,
+        notes=notes,
+    )
+    text = render(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"bench: wrote {args.out} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if results.over:
+        print("\nOVER BUDGET:")
+        for item in results.over:
+            print(f"  OVER  {item}")
+    else:
+        print("\nEvery measured budget holds.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

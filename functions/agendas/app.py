@@ -1,0 +1,142 @@
+"""Agendas (API.md §3): the reference resource for every convention."""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+
+from agenda_core.http.auth import current_caller
+from agenda_core.http.idempotency import idempotent_create
+from agenda_core.http.request import base_url, page_url_builder
+from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.responses import documented, json_response, no_content, not_modified
+from agenda_core.schemas.agendas import (
+    AgendaCreate,
+    AgendaFull,
+    AgendaPage,
+    AgendaPublic,
+    AgendaReplace,
+    AgendaUpdate,
+)
+from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, PerPage, prefixed_id_pattern
+from agenda_core.services import agendas
+
+app = create_app()
+
+AgendaIdOrSlug = Annotated[
+    str, Path(pattern=AGENDA_ID_OR_SLUG_PATTERN, max_length=64, description="An agenda id or its slug.")
+]
+AgendaId = Annotated[str, Path(pattern=prefixed_id_pattern("agd"), description="An agenda id (`agd_…`).")]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", max_length=1024, description="Write only if current.")
+]
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=1024)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.")
+]
+ETAG_HEADER = {
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
+}
+
+
+@app.get(
+    "/v1/agendas",
+    summary="List published agendas, soonest first",
+    responses={200: documented(AgendaPage, "A page of published agendas.")},
+)
+def handle_list_agendas(
+    starts_after: Annotated[date | None, Query(description="Only agendas starting after this date.")] = None,
+    starts_before: Annotated[
+        date | None, Query(description="Only agendas starting before this date.")
+    ] = None,
+    per_page: Annotated[PerPage, Query()] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[Any]:
+    page = agendas.list_published(
+        starts_after=starts_after,
+        starts_before=starts_before,
+        per_page=per_page,
+        cursor=cursor,
+        base_url=base_url(app),
+        page_url=page_url_builder(app),
+    )
+    return json_response(page, public=True)
+
+
+@app.post(
+    "/v1/agendas",
+    summary="Create an agenda (the caller becomes its owner)",
+    responses={201: documented(AgendaPublic, "The new agenda.", ETAG_HEADER)},
+)
+def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = None) -> Response[Any]:
+    caller = current_caller(app, required=True)
+    assert caller.user_id is not None
+
+    def create() -> Response[Any]:
+        created = agendas.create_agenda(caller, body, base_url(app))
+        return json_response(created.body, 201, etag=created.etag, location=created.body.url)
+
+    return idempotent_create(app, caller_id=caller.user_id, route_key="POST /v1/agendas", create=create)
+
+
+@app.get(
+    "/v1/agendas/<agenda_id>",
+    summary="The full agenda: the agenda with all its sessions, speakers, tracks, venues, categories",
+    responses={
+        200: documented(AgendaFull, "The full agenda.", ETAG_HEADER),
+        304: {"description": "Not modified."},
+    },
+)
+def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = None) -> Response[Any]:
+    caller = current_caller(app, required=False)
+    if if_none_match:
+        # One small read of the agenda item answers a conditional request (API.md §5).
+        etag, public = agendas.full_agenda_etag(caller, agenda_id, base_url(app))
+        if agendas.etag_matches(if_none_match, etag):
+            return not_modified(etag, public=public)
+    full = agendas.read_full_agenda(caller, agenda_id, base_url(app))
+    return json_response(full.body, etag=full.etag, public=full.public)
+
+
+@app.put(
+    "/v1/agendas/<agenda_id>",
+    summary="Replace an agenda's writable fields",
+    responses={200: documented(AgendaPublic, "The agenda.", ETAG_HEADER)},
+)
+def handle_replace_agenda(
+    agenda_id: AgendaId, body: AgendaReplace, if_match: IfMatch = None
+) -> Response[Any]:
+    caller = current_caller(app, required=True)
+    updated = agendas.replace_agenda(caller, agenda_id, body, if_match, base_url(app))
+    return json_response(updated.body, etag=updated.etag)
+
+
+@app.patch(
+    "/v1/agendas/<agenda_id>",
+    summary="Change some fields of an agenda (JSON merge patch)",
+    responses={200: documented(AgendaPublic, "The agenda.", ETAG_HEADER)},
+)
+def handle_update_agenda(agenda_id: AgendaId, body: AgendaUpdate, if_match: IfMatch = None) -> Response[Any]:
+    caller = current_caller(app, required=True)
+    updated = agendas.update_agenda(caller, agenda_id, body, if_match, base_url(app))
+    return json_response(updated.body, etag=updated.etag)
+
+
+@app.delete(
+    "/v1/agendas/<agenda_id>",
+    summary="Delete an agenda and everything in it (owner only)",
+    responses={204: {"description": "Deleted."}},
+)
+def handle_delete_agenda(agenda_id: AgendaId, if_match: IfMatch = None) -> Response[Any]:
+    caller = current_caller(app, required=True)
+    agendas.delete_agenda(caller, agenda_id, if_match)
+    return no_content()
+
+
+lambda_handler = make_handler(app)
+# STYLE.md 5.13: import-time objects never need collecting; freezing them keeps full GC passes short.
+gc.freeze()

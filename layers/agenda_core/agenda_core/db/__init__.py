@@ -1,0 +1,1 @@
+"""Storage: pynamodb records of the single table, their keys, and cursors."""

@@ -1,0 +1,38 @@
+"""Prefixed, time-sortable, unguessable ids (API.md §1): ``agd_`` + a 26-character ULID."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ulid import ULID
+
+PREFIXES = {
+    "agenda": "agd",
+    "session": "ses",
+    "speaker": "spk",
+    "track": "trk",
+    "venue": "ven",
+    "category": "cat",
+    "user": "usr",
+    "token": "tok",
+    "upload": "upl",
+    "webhook": "whk",
+    "delivery": "dlv",
+}
+
+
+def new_id(kind: str, at: datetime | None = None) -> str:
+    """A new id; ``at`` pins the ULID's time part (its 80 random bits stay random)."""
+    ulid = ULID.from_datetime(at) if at else ULID()
+    return f"{PREFIXES[kind]}_{ulid}"
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the millisecond (what we store and return)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` and milliseconds: sorts as text in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,38 @@
+"""Key shapes of the single table (docs/design.md "The table")."""
+
+from __future__ import annotations
+
+AGENDA_SK = "AGENDA"
+USER_SK = "USER"
+EMAIL_SK = "EMAIL"
+SLUG_SK = "SLUG"
+PUBLISHED_GSI_PK = "PUBLISHED"
+
+
+def agenda_pk(agenda_id: str) -> str:
+    return f"AGENDA#{agenda_id}"
+
+
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def email_pk(normalised_email: str) -> str:
+    return f"EMAIL#{normalised_email}"
+
+
+def slug_pk(slug: str) -> str:
+    return f"SLUG#{slug}"
+
+
+def member_sk(user_id: str) -> str:
+    return f"MEMBER#{user_id}"
+
+
+def member_of_pk(user_id: str) -> str:
+    return f"MEMBER_OF#{user_id}"
+
+
+def published_sk(start_at: str, agenda_id: str) -> str:
+    """Sorts published agendas soonest first, ties broken by id (so the order is stable)."""
+    return f"{start_at}#{agenda_id}"

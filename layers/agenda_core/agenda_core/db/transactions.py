@@ -1,0 +1,132 @@
+"""Transactions and error translation shared by the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from agenda_core.db.base import TableMeta
+from agenda_core.errors import ServiceUnavailable
+from agenda_core.observability import logger
+from agenda_core.settings import get_settings
+
+# Error codes that mean "DynamoDB is busy or unreachable": the client may retry (503), it is
+# not our bug (500). botocore already retried them (standard mode, 3 attempts in all).
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+
+@cache
+def _connection() -> Connection:
+    return Connection(
+        region=TableMeta.region,
+        max_retry_attempts=TableMeta.max_retry_attempts,
+        connect_timeout_seconds=TableMeta.connect_timeout_seconds,
+        read_timeout_seconds=TableMeta.read_timeout_seconds,
+    )
+
+
+class Transaction(TransactWrite):
+    """A TransactWrite whose items carry names, so a cancelled one says which condition failed.
+
+    pynamodb sends the items grouped by kind (condition checks, deletes, puts, updates), not in
+    call order, so DynamoDB's CancellationReasons cannot be read by call position.
+    """
+
+    _KINDS = ("condition_check", "delete", "put", "update")
+
+    def __init__(self) -> None:
+        super().__init__(connection=_connection())
+        self._names: dict[str, list[str]] = {kind: [] for kind in self._KINDS}
+
+    def check(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self._names["condition_check"].append(name)
+        self.condition_check(*args, **kwargs)
+
+    def put(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self._names["put"].append(name)
+        self.save(*args, **kwargs)
+
+    def change(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self._names["update"].append(name)
+        self.update(*args, **kwargs)
+
+    def remove(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self._names["delete"].append(name)
+        self.delete(*args, **kwargs)
+
+    def names_in_request_order(self) -> list[str]:
+        return [name for kind in self._KINDS for name in self._names[kind]]
+
+
+class TransactionFailed(Exception):
+    """A cancelled transaction, with the names of the items whose condition failed."""
+
+    def __init__(self, failed: frozenset[str], cause: TransactWriteError) -> None:
+        super().__init__(f"transaction cancelled: {sorted(failed)}")
+        self.failed = failed
+        self.cause = cause
+
+
+@contextmanager
+def transaction() -> Iterator[Transaction]:
+    """One TransactWriteItems call. Raises ``TransactionFailed`` when conditions fail, 503 when
+    DynamoDB is busy."""
+    tx = Transaction()
+    try:
+        with storage_errors(), tx:
+            yield tx
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        names = tx.names_in_request_order()
+        failed = frozenset(
+            name
+            for name, reason in zip(names, reasons, strict=False)
+            if reason is not None and reason.code == "ConditionalCheckFailed"
+        )
+        if failed:
+            raise TransactionFailed(failed, error) from error
+        raise
+
+
+def is_condition_failure(error: PynamoDBException) -> bool:
+    return error.cause_response_code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turns DynamoDB throttling and outages into a 503 with Retry-After (never a 500)."""
+    try:
+        yield
+    except PynamoDBException as error:
+        if error.cause_response_code in _UNAVAILABLE_CODES or _is_connection_problem(error):
+            logger.warning("dynamodb unavailable", extra={"code": error.cause_response_code})
+            raise ServiceUnavailable(get_settings().retry_after_seconds) from error
+        if error.cause_response_code == "TransactionCanceledException" and isinstance(
+            error, TransactWriteError
+        ):
+            codes = {r.code for r in (error.cancellation_reasons or []) if r}
+            if codes & {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}:
+                raise ServiceUnavailable(get_settings().retry_after_seconds) from error
+        raise
+
+
+def _is_connection_problem(error: PynamoDBException) -> bool:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import ReadTimeoutError
+
+    return isinstance(error.cause, BotoConnectionError | ReadTimeoutError)

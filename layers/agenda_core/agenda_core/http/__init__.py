@@ -1,0 +1,1 @@
+"""The edge: resolver factory, problem+json mapping, auth, ETag, idempotency glue."""

@@ -1,0 +1,59 @@
+"""Success responses: JSON we serialise ourselves, with the headers API.md asks for.
+
+Why not return models and let Powertools serialise them: its response validation would re-validate
+our own output and re-add the empty optional fields API.md says to leave out (PublicModel's
+serializer does that), and we need ETag / Location / Cache-Control beside the body anyway. The
+success schema is still declared on each route (``responses=``), so OpenAPI is unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from pydantic import BaseModel
+
+from agenda_core.schemas.common import PublicModel
+
+JSON = "application/json"
+PUBLIC_CACHE = "public, max-age=60"
+NO_STORE = "no-store"
+
+
+def json_response(
+    body: PublicModel,
+    status: int = 200,
+    *,
+    etag: str | None = None,
+    location: str | None = None,
+    public: bool = False,
+) -> Response[str]:
+    headers = {"Cache-Control": PUBLIC_CACHE if public else NO_STORE}
+    if etag:
+        headers["ETag"] = etag
+    if location:
+        headers["Location"] = location
+    return Response(status_code=status, content_type=JSON, body=body.model_dump_json(), headers=headers)
+
+
+def not_modified(etag: str, *, public: bool) -> Response[str]:
+    return Response(
+        status_code=304,
+        content_type=None,
+        body="",
+        headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE if public else NO_STORE},
+    )
+
+
+def no_content() -> Response[str]:
+    return Response(status_code=204, content_type=None, body="", headers={"Cache-Control": NO_STORE})
+
+
+def documented(
+    model: type[BaseModel], description: str, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry for a success answer whose body is ``model``."""
+    entry: dict[str, Any] = {"description": description, "content": {JSON: {"model": model}}}
+    if headers:
+        entry["headers"] = headers
+    return entry

@@ -1,0 +1,1 @@
+"""Other AWS calls and outside services, behind small functions tests can replace."""

@@ -1,0 +1,23 @@
+"""boto3 clients, created lazily (STYLE.md 5.6: a client made before ``mock_aws`` talks to AWS)
+and configured as RELIABILITY.md asks: standard retries, 3 attempts in all, short timeouts."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from agenda_core.settings import get_settings
+
+
+@cache
+def client(service: str) -> Any:
+    import boto3  # imported here: only the code paths that need a client pay for it
+    from botocore.config import Config
+
+    settings = get_settings()
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": settings.aws_total_max_attempts},
+        connect_timeout=settings.aws_connect_timeout_seconds,
+        read_timeout=settings.aws_read_timeout_seconds,
+    )
+    return boto3.session.Session().client(service, config=config)

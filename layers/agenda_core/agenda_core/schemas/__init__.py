@@ -1,0 +1,1 @@
+"""Pydantic API contracts, one module per resource (``<Noun>Create/Update/Public/Page``)."""

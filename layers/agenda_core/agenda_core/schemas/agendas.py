@@ -1,0 +1,107 @@
+"""The agenda contract (API.md §3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
+
+from agenda_core.schemas.common import (
+    LocalDate,
+    Pagination,
+    PublicModel,
+    RequestModel,
+    Slug,
+    Timestamp,
+    TimeZoneName,
+    UploadId,
+)
+
+AgendaName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=10_000)]
+Location = Annotated[str, StringConstraints(max_length=200)]
+Duration = Annotated[StrictInt, Field(ge=1, le=60, description="Whole days, 1-60.")]
+
+
+class AgendaCreate(RequestModel):
+    """POST /v1/agendas, and PUT (a PUT replaces the whole writable representation)."""
+
+    name: AgendaName
+    description: Description | None = None
+    location: Location | None = None
+    published: StrictBool = False
+    icon: UploadId | None = Field(default=None, description="An upload id (`upl_…`).")
+    start_at: LocalDate
+    duration: Duration
+    timezone: TimeZoneName = "UTC"
+    slug: Slug | None = Field(default=None, description="Generated from the name unless given.")
+
+
+class AgendaReplace(AgendaCreate):
+    """PUT /v1/agendas/{agenda_id}: the same fields as a create; optional ones left out are cleared."""
+
+
+# Fields a merge patch may not set to null: they have no "absent" state.
+_NOT_NULLABLE = ("name", "published", "start_at", "duration", "timezone", "slug")
+
+
+class AgendaUpdate(RequestModel):
+    """PATCH /v1/agendas/{agenda_id}: an RFC 7396 merge patch; ``null`` clears an optional field."""
+
+    name: AgendaName | None = None
+    description: Description | None = None
+    location: Location | None = None
+    published: StrictBool | None = None
+    icon: UploadId | None = None
+    start_at: LocalDate | None = None
+    duration: Duration | None = None
+    timezone: TimeZoneName | None = None
+    slug: Slug | None = None
+
+    @field_validator(*_NOT_NULLABLE, mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class AgendaPublic(PublicModel):
+    id: str
+    url: str
+    slug: str
+    name: str
+    description: str | None = None
+    location: str | None = None
+    published: bool
+    icon: str | None = Field(default=None, description="URL of the icon image.")
+    start_at: date
+    end_at: date = Field(description="start_at + duration - 1 day.")
+    duration: int
+    timezone: str
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class AgendaFull(AgendaPublic):
+    """GET /v1/agendas/{agenda_id}: the agenda and everything in it, in one response."""
+
+    always_present: ClassVar[frozenset[str]] = frozenset(
+        {"sessions", "speakers", "tracks", "venues", "categories"}
+    )
+
+    # The content resources arrive with API.md §4; until then these are always empty arrays.
+    sessions: list[dict[str, Any]] = Field(default_factory=list)
+    speakers: list[dict[str, Any]] = Field(default_factory=list)
+    tracks: list[dict[str, Any]] = Field(default_factory=list)
+    venues: list[dict[str, Any]] = Field(default_factory=list)
+    categories: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class AgendaPage(PublicModel):
+    always_present: ClassVar[frozenset[str]] = frozenset({"agendas"})
+
+    agendas: list[AgendaPublic]
+    pagination: Pagination

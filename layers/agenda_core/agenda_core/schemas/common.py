@@ -1,0 +1,126 @@
+"""Types and base models every resource's contract shares."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    WithJsonSchema,
+    model_serializer,
+)
+
+# Crockford base32 as ULIDs print it (no I, L, O, U).
+ULID_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_MAX_LENGTH = 64
+
+
+def prefixed_id_pattern(prefix: str) -> str:
+    return f"^{prefix}_{ULID_PATTERN}$"
+
+
+AGENDA_ID_OR_SLUG_PATTERN = rf"^(agd_{ULID_PATTERN}|[a-z0-9]+(-[a-z0-9]+)*)$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
+UploadId = Annotated[str, StringConstraints(pattern=prefixed_id_pattern("upl"))]
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    # Only the exact YYYY-MM-DD form: pydantic's lax mode would also take timestamps and datetimes.
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise ValueError("must be a date in the form YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+LocalDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "example": "2026-06-01"}),
+]
+
+_TZ_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
+
+
+def _iana_zone(value: str) -> str:
+    if not _TZ_RE.match(value) or value in {"localtime", "posixrules", "Factory"}:
+        raise ValueError("must be an IANA time zone name such as Europe/Berlin")
+    try:
+        ZoneInfo(value)
+    except (ValueError, OSError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError("must be an IANA time zone name such as Europe/Berlin") from error
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_iana_zone),
+    WithJsonSchema({"type": "string", "maxLength": 64, "example": "Europe/Berlin"}),
+]
+
+
+def _rfc3339_utc(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# created_at / updated_at: RFC 3339 in UTC with a Z (API.md §1), to the millisecond.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_rfc3339_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-06-01T09:30:00.000Z"}),
+]
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown and read-only fields are refused (API.md: 422 naming the field)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=False)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+class PublicModel(BaseModel):
+    """A response object: optional fields that are null, "" or [] are left out (API.md §1).
+
+    ``always_present`` names collection fields that stay even when empty (a full agenda with no
+    sessions still says ``"sessions": []``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    always_present: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        return {k: v for k, v in data.items() if k in self.always_present or not _is_empty(v)}
+
+
+class Pagination(PublicModel):
+    always_present: ClassVar[frozenset[str]] = frozenset({"next"})
+
+    next: str | None = Field(description="Absolute URL of the next page, or null on the last page.")
+    per_page: int
+
+
+# Query parameter for list routes (RELIABILITY.md: default 20, max 100).
+PerPage = Annotated[int, Field(ge=1, le=100)]
+
+# Fields responses carry that requests may never send (API.md §1 "request ≠ response"): sending
+# one is a 422 that says "read-only" rather than "unknown".
+READ_ONLY_FIELDS = frozenset({"id", "url", "created_at", "updated_at", "end_at", "version", "owner"})

@@ -1,0 +1,1 @@
+"""Business rules per resource: the only place that decides."""

@@ -1,0 +1,12 @@
+"""Absolute URLs of our objects (API.md §1: every object carries ``url``)."""
+
+from __future__ import annotations
+
+
+def agenda_url(base_url: str, agenda_id: str) -> str:
+    return f"{base_url}/v1/agendas/{agenda_id}"
+
+
+def me_url(base_url: str) -> str:
+    """A user is reachable only as "me" (API.md §2), so that is the URL of the user object."""
+    return f"{base_url}/v1/users/me"

@@ -1,0 +1,60 @@
+"""Settings read once from the environment (a leaf: imports nothing from agenda_core).
+
+The numbers of RELIABILITY.md live here so that code and tests read the same values.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    idempotency_table_name: str
+    signing_key_secret_arn: str
+    cors_allow_origins: tuple[str, ...] = ()
+    public_base_url: str = ""
+    enable_xray_sdk: bool = False
+    service_name: str = "agenda-api"
+
+    # Limits (RELIABILITY.md "Parameters").
+    max_body_bytes: int = 64 * 1024
+    page_size_default: int = 20
+    page_size_max: int = 100
+    password_min_length: int = 12
+    password_max_length: int = 256
+    access_token_ttl_seconds: int = 15 * 60
+    token_leeway_seconds: int = 60
+    token_issuer: str = "agenda-api"
+    token_audience: str = "agenda-api"
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+    slug_max_length: int = 64
+    # AWS SDK behaviour: standard retries, 3 attempts in all (STYLE.md 5.11), short timeouts.
+    aws_total_max_attempts: int = 3
+    aws_connect_timeout_seconds: float = 1.0
+    aws_read_timeout_seconds: float = 3.0
+    retry_after_seconds: int = 1
+    # A member map on the agenda item keeps permission checks on one item; cap it so it stays small.
+    max_members_per_agenda: int = 100
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", "AgendaTable"),
+        idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", "IdempotencyTable"),
+        signing_key_secret_arn=env.get("SIGNING_KEY_SECRET_ARN", ""),
+        cors_allow_origins=_csv(env.get("CORS_ALLOW_ORIGINS", "")),
+        public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
+        service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),
+    )

@@ -1,0 +1,1 @@
+"""The Docker-free dev server (`make dev`): template-driven, embedded AWS emulation."""

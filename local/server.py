@@ -1,0 +1,201 @@
+"""`python -m local.server`: the API on http://127.0.0.1:3000 with AWS emulated in memory.
+
+Starts moto's server on a free port (or uses --aws-endpoint), creates the template's tables,
+buckets, queues and secrets there, seeds a demo user and agenda through the API itself, and
+serves the GatewayApp with a threading WSGI server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+
+from local.gateway import GatewayApp, apply_environment, local_aws_environment
+from local.proxy import RAW_HEADERS_KEY
+from local.template import create_resources, load_template, unemulated_events
+
+REGION = "us-east-1"
+DEMO_USER = {"email": "demo@example.com", "password": "demo-password-123", "name": "Demo Organiser"}
+DEMO_AGENDA = {
+    "name": "DemoCon 2026",
+    "description": "A three-day demo conference, seeded by `make dev`.",
+    "location": "Berlin",
+    "start_at": "2026-12-01",
+    "duration": 3,
+    "timezone": "Europe/Berlin",
+    "published": True,
+}
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # Ctrl-C must not wait for a client that keeps a connection open
+
+
+class RequestHandler(WSGIRequestHandler):
+    """Keeps the client's header names (WSGI upper-cases them) and logs one short line a request."""
+
+    def handle(self) -> None:
+        self._started = time.perf_counter()
+        super().handle()
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ[RAW_HEADERS_KEY] = list(self.headers.items())
+        return environ
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        elapsed = (time.perf_counter() - getattr(self, "_started", time.perf_counter())) * 1000
+        print(
+            f"{time.strftime('%H:%M:%S')} {self.command} {self.path} -> {code} ({elapsed:.0f} ms)", flush=True
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {format % args}", file=sys.stderr, flush=True)
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=3000, help="port to serve the API on (default 3000)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--no-seed", action="store_true", help="do not create the demo user and agenda")
+    parser.add_argument(
+        "--aws-endpoint",
+        metavar="URL",
+        help="an external AWS emulator (e.g. DynamoDB Local at http://localhost:8000) instead of moto",
+    )
+    parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
+    return parser.parse_args(argv)
+
+
+def seed(app: GatewayApp) -> tuple[str | None, str | None]:
+    """Create the demo user and agenda through the API: (the agenda's id, a warning if that failed)."""
+    steps = []
+    user = app.request("POST", "/v1/users", json_body=DEMO_USER)
+    steps.append(("POST /v1/users", user))
+    credentials = {"email": DEMO_USER["email"], "password": DEMO_USER["password"]}
+    token = app.request("POST", "/v1/auth/token", json_body=credentials)
+    steps.append(("POST /v1/auth/token", token))
+    agenda_id = None
+    if token.status == 200:
+        headers = {"Authorization": f"Bearer {token.json().get('access_token', '')}"}
+        agenda = app.request("POST", "/v1/agendas", json_body=DEMO_AGENDA, headers=headers)
+        steps.append(("POST /v1/agendas", agenda))
+        if agenda.status == 201:
+            agenda_id = agenda.json().get("id")
+    # A 409 for the user means it exists already (a persistent --aws-endpoint): fine.
+    failed = [
+        f"{name} -> {answer.status} {answer.body[:200].decode(errors='replace')}"
+        for name, answer in steps
+        if not (200 <= answer.status < 300 or (name == "POST /v1/users" and answer.status == 409))
+    ]
+    if len(steps) < 3 and not failed:
+        failed.append("POST /v1/agendas not attempted")
+    return agenda_id, "; ".join(failed) or None
+
+
+def _banner(
+    url: str, aws: str, seeded: bool, agenda_id: str | None, warning: str | None, seconds: float
+) -> str:
+    login = json.dumps({"email": DEMO_USER["email"], "password": DEMO_USER["password"]})
+    lines = [
+        "",
+        f"Agenda API (local) ready in {seconds:.1f} s",
+        f"  API        {url}/v1",
+        f"  docs       {url}/v1/docs",
+        f"  AWS        {aws}",
+    ]
+    if seeded:
+        lines.append(f"  demo user  {DEMO_USER['email']} / {DEMO_USER['password']}")
+    if agenda_id:
+        lines.append(f"  demo       {url}/v1/agendas/{agenda_id}")
+    lines.append(f"  try        curl -s {url}/v1/agendas")
+    if seeded:
+        lines.append(
+            f"             curl -s {url}/v1/auth/token -H 'Content-Type: application/json' -d '{login}'"
+        )
+    if warning:
+        lines.append(f"  WARNING    seeding failed (routes not implemented yet?): {warning}")
+    lines.append("  Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    started = time.perf_counter()
+    args = _parse(argv)
+    # Our own notes (imports, timeouts) at INFO; libraries (botocore, moto's werkzeug) only warn.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("local").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every call at INFO
+    template_path = Path(args.template)
+    if not template_path.is_file():
+        print(
+            f"error: {template_path} not found (run from the repository root or pass --template)",
+            file=sys.stderr,
+        )
+        return 2
+    template = load_template(template_path)
+
+    moto_server = None
+    if args.aws_endpoint:
+        endpoint = args.aws_endpoint.rstrip("/")
+        aws = f"{endpoint} (external emulator)"
+    else:
+        from moto.server import ThreadedMotoServer  # imported here: --aws-endpoint runs without it
+
+        moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto_server.start()
+        host, port = moto_server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        aws = f"moto at {endpoint} (in memory: gone when this stops)"
+    try:
+        # Fake credentials and the emulator's endpoint before the first boto3 client exists.
+        apply_environment(local_aws_environment(endpoint, REGION))
+        try:
+            resources = create_resources(template, endpoint_url=endpoint, region=REGION)
+        except Exception as error:  # noqa: BLE001 - any failure here means the emulator is unusable
+            print(f"error: creating the template's resources at {endpoint} failed: {error}", file=sys.stderr)
+            return 1
+
+        try:
+            server = ThreadingWSGIServer((args.host, args.port), RequestHandler)
+        except OSError as error:
+            print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+            return 1
+        shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        url = f"http://{shown_host}:{server.server_port}"
+        # No base_url: like a deployed stack without a custom domain, URLs in answers come from the
+        # Host each request was sent to (right for localhost, 127.0.0.1 and a LAN address alike).
+        app = GatewayApp(template_path, aws_endpoint=endpoint, resources=resources, region=REGION)
+        server.set_app(app)
+
+        agenda_id, warning = (None, None) if args.no_seed else seed(app)
+        for event in unemulated_events(template):
+            print(f"note: not run locally: {event} trigger")
+        seconds = time.perf_counter() - started
+        print(_banner(url, aws, not args.no_seed, agenda_id, warning, seconds))
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("\nstopping")
+        finally:
+            server.server_close()
+    finally:
+        if moto_server is not None:
+            moto_server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C during startup: the finally blocks have cleaned up
+        sys.exit(130)

@@ -1,0 +1,67 @@
+"""Shared fixtures: AWS emulated in-process by moto, tables built from template.yaml.
+
+The environment is set before anything imports agenda_core (settings are read once), and the
+handlers are imported inside the mock (STYLE.md 5.6) by the GatewayApp on first request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "TABLE_NAME": "AgendaTable",
+        "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
+        "SIGNING_KEY_SECRET_ARN": "TokenSigningKeySecret",
+        "CORS_ALLOW_ORIGINS": "https://app.example.com",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+BASE_URL = "http://testserver"
+
+
+def _reset_process_caches() -> None:
+    """Forget what a warm container would remember between tests (keys, slug cache)."""
+    from agenda_core.integrations import secrets
+    from agenda_core.services import agendas
+
+    secrets.reset_cache()
+    agendas._slug_cache.clear()
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, str]]:
+    """A fresh emulated AWS account with the template's resources; yields logical id -> name."""
+    from moto import mock_aws
+
+    from local.template import create_resources
+
+    with mock_aws():
+        refs = create_resources(TEMPLATE)
+        _reset_process_caches()
+        yield refs
+
+
+@pytest.fixture
+def api(aws: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The API as API Gateway would serve it, in-process (no sockets)."""
+    from local.gateway import GatewayApp
+
+    env = {k: v for k, v in os.environ.items() if k in {"CORS_ALLOW_ORIGINS", "POWERTOOLS_LOG_LEVEL"}}
+    return GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL, env_overrides=env)

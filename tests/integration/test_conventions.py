@@ -1,0 +1,130 @@
+"""API.md §1 conventions every route shares: media types, limits, methods, headers, CORS."""
+
+from __future__ import annotations
+
+import json
+
+from tests.builders import agenda_body, sign_up
+
+
+def test_every_response_carries_request_id_and_nosniff(api):
+    for method, path in (("GET", "/v1/health"), ("GET", "/v1/agendas/nope"), ("POST", "/v1/users")):
+        response = api.request(method, path, json_body={} if method == "POST" else None)
+        assert response.header("X-Request-Id")
+        assert response.header("X-Content-Type-Options") == "nosniff"
+
+
+def test_problem_details_have_the_documented_shape(api):
+    response = api.request("GET", "/v1/agendas/agd_01HZZZZZZZZZZZZZZZZZZZZZZZ")
+
+    assert response.status == 404
+    assert response.header("Content-Type") == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No agenda with this id or slug.",
+        "instance": "/v1/agendas/agd_01HZZZZZZZZZZZZZZZZZZZZZZZ",
+        "code": "not_found",
+        "request_id": response.header("X-Request-Id"),
+    }
+
+
+def test_a_body_that_is_not_json_is_a_415(api):
+    account = sign_up(api)
+
+    response = api.request(
+        "POST",
+        "/v1/agendas",
+        body=b"name=x",
+        headers={**account["headers"], "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    merge_patch_on_post = api.request(
+        "POST",
+        "/v1/agendas",
+        body=json.dumps(agenda_body()).encode(),
+        headers={**account["headers"], "Content-Type": "application/merge-patch+json"},
+    )
+
+    assert (response.status, merge_patch_on_post.status) == (415, 415)
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_malformed_json_is_a_400(api):
+    response = api.request(
+        "POST", "/v1/users", body=b'{"email": ', headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status == 400
+    assert response.json()["code"] == "malformed_json"
+
+
+def test_a_body_over_64_kib_is_a_413_before_anything_else(api):
+    account = sign_up(api)
+    body = agenda_body(description="x" * (65 * 1024))
+
+    response = api.request("POST", "/v1/agendas", json_body=body, headers=account["headers"])
+
+    assert response.status == 413
+    assert response.json()["code"] == "payload_too_large"
+    assert api.request("GET", "/v1/agendas").json()["agendas"] == []
+
+
+def test_a_wrong_method_is_a_405_with_allow(api):
+    response = api.request("DELETE", "/v1/agendas")
+
+    assert response.status == 405
+    assert response.header("Allow") == "GET, POST"
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_an_unknown_path_is_a_404_problem(api):
+    response = api.request("GET", "/v1/nothing-here")
+
+    assert response.status == 404
+    assert response.header("Content-Type") == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_cors_only_for_allow_listed_origins(api):
+    allowed = api.request("GET", "/v1/agendas", headers={"Origin": "https://app.example.com"})
+    other = api.request("GET", "/v1/agendas", headers={"Origin": "https://evil.example"})
+    preflight = api.request(
+        "OPTIONS",
+        "/v1/agendas",
+        headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"},
+    )
+
+    assert allowed.header("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert "ETag" in allowed.header("Access-Control-Expose-Headers")
+    assert other.header("Access-Control-Allow-Origin") is None
+    assert preflight.status == 204
+    assert preflight.header("Access-Control-Allow-Methods") == "GET, POST, OPTIONS"
+    assert "Idempotency-Key" in preflight.header("Access-Control-Allow-Headers")
+
+
+def test_health_touches_every_dependency(api):
+    response = api.request("GET", "/v1/health")
+
+    assert response.status == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"dynamodb": "ok", "idempotency_store": "ok", "secrets": "ok"},
+    }
+
+
+def test_health_is_503_naming_the_dependency_that_failed(api, aws):
+    import boto3
+
+    boto3.client("dynamodb").delete_table(TableName=aws["IdempotencyTable"])
+
+    response = api.request("GET", "/v1/health")
+
+    assert response.status == 503
+    assert response.header("Retry-After") == "5"
+    body = response.json()
+    assert (body["code"], body["status"], body["checks"]) == (
+        "service_unavailable",
+        503,
+        {"dynamodb": "ok", "idempotency_store": "unavailable", "secrets": "ok"},
+    )

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from agenda_core.services.etags import if_match_versions, if_none_match_hit, make_etag
+
+
+def test_etags_are_strong_and_differ_by_variant_but_not_by_call():
+    assert make_etag(3, "full", "public") == make_etag(3, "full", "public")
+    assert make_etag(3, "full", "public") != make_etag(3, "full", "member")
+    assert make_etag(3, "full", "public").startswith('"3.')
+    assert not make_etag(3, "x").startswith("W/")
+
+
+def test_if_match_accepts_any_representation_of_the_version():
+    assert if_match_versions(None) is None
+    assert if_match_versions("*") is None
+    assert if_match_versions('"3.abc", W/"4.def"') == {3, 4}
+    assert if_match_versions("garbage") == set()
+
+
+def test_if_none_match_uses_weak_comparison():
+    etag = make_etag(5, "full")
+    assert if_none_match_hit(etag, etag)
+    assert if_none_match_hit(f'"1.x", W/{etag}', etag)
+    assert if_none_match_hit("*", etag)
+    assert not if_none_match_hit('"4.x"', etag)
+    assert not if_none_match_hit(None, etag)
