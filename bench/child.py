@@ -46,6 +46,24 @@ def _response_summary(response: object) -> tuple[int, int]:
     return 0, 0
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory, in MiB.
+
+    VmHWM first: Linux carries `ru_maxrss` over from the parent across fork + exec (exec records
+    the old address space's high-water mark), so every child would report the bench's own RSS.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def main() -> None:
     mode, code_dir, handler_spec, spec_file, *layer_dirs = sys.argv[1:]
     # Lambda's sys.path: the code directory (/var/task) first, then the layer (/opt/python).
@@ -105,10 +123,7 @@ def main() -> None:
                 wall_ms.append((wall_b - wall_a) * 1000)
         result.update(cpu_ms=cpu_ms, wall_ms=wall_ms, statuses=statuses, body_bytes=size)
 
-    import resource
-
-    # ru_maxrss is in KiB on Linux (bytes on macOS; the bench targets Linux like Lambda).
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = _peak_rss_mb()
     sys.stdout.flush()
     print(RESULT_MARKER + json.dumps(result), flush=True)
 

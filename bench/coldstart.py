@@ -44,9 +44,10 @@ class Target:
     request: str  # "GET /v1/health", for the report
     code_dir: str
     handler: str
-    layer_dirs: list[str]
+    layer_dirs: list[str]  # sys.path after the code directory: the layer, then the packages
     environment: dict[str, str]
     spec: dict[str, Any]  # what child.py reads: the event, the function name, memory
+    isolated: bool = False  # `python -S`: only layer_dirs, not .venv's site-packages
 
 
 @dataclass
@@ -72,6 +73,21 @@ class ColdStart:
             return 0.0
         return statistics.median(run["import_cpu_ms"] + run["invoke_cpu_ms"] for run in self.runs)
 
+    def ratio_to(self, baseline: ColdStart, cpu: bool = False) -> float:
+        """Median over rounds of this total / the baseline's total in the same round.
+
+        Paired by round because the two ran seconds apart: a busy machine (other test runs on
+        the same cores) slows both, and the ratio of a pair cancels most of it.
+        """
+        keys = ("import_cpu_ms", "invoke_cpu_ms") if cpu else ("import_ms", "invoke_ms")
+        theirs = {run["round"]: run[keys[0]] + run[keys[1]] for run in baseline.runs}
+        ratios = [
+            (run[keys[0]] + run[keys[1]]) / theirs[run["round"]]
+            for run in self.runs
+            if theirs.get(run["round"])
+        ]
+        return statistics.median(ratios) if ratios else float("nan")
+
     @property
     def outcome(self) -> str:
         """What the first invocation answered, e.g. "200", "502", "NotImplementedError: ..."."""
@@ -93,7 +109,13 @@ def _fallback_request(stack: Stack, function_id: str, data: SeedData) -> Request
     return None
 
 
-def targets(stack: Stack, data: SeedData, pycache: Path) -> list[Target]:
+def targets(stack: Stack, data: SeedData, pycache: Path, site: Path | None) -> list[Target]:
+    """What to cold-start: every function with a request we can make, then the bare handler.
+
+    `site` is runtime_site's package directory (children then run with `python -S`); None runs
+    them on .venv's site-packages.
+    """
+    packages = [str(site)] if site else []
     found: list[Target] = []
     agenda_event: dict[str, Any] | None = None
     for function_id, spec in stack.functions.items():
@@ -108,12 +130,13 @@ def targets(stack: Stack, data: SeedData, pycache: Path) -> list[Target]:
         found.append(
             Target(
                 name=Path(spec.code_uri).name,
-                request=f"{method} {event['resource']}" + (" (anonymous)" if not headers else ""),
+                request=f"{method} {event['resource']}" + (" + token" if "Authorization" in headers else ""),
                 code_dir=str((ROOT / spec.code_uri).resolve()),
                 handler=spec.handler,
-                layer_dirs=layer_paths(spec),
+                layer_dirs=[*layer_paths(spec), *packages],
                 environment=child_environment(stack, function_id, pycache),
                 spec={"event": event, "function_name": spec.function_name, "memory_mb": spec.memory_mb},
+                isolated=site is not None,
             )
         )
     if agenda_event is not None:
@@ -125,9 +148,10 @@ def targets(stack: Stack, data: SeedData, pycache: Path) -> list[Target]:
                 request=agendas.request,
                 code_dir=str(Path(__file__).resolve().parent),
                 handler="bare_handler.lambda_handler",
-                layer_dirs=[],
+                layer_dirs=packages,
                 environment=agendas.environment,
                 spec=agendas.spec,
+                isolated=site is not None,
             )
         )
     return found
@@ -145,6 +169,7 @@ def run_child(
     spec_file.write_text(json.dumps({**target.spec, **(extra or {})}), encoding="utf-8")
     command = [
         sys.executable,
+        *(("-S",) if target.isolated else ()),
         *python_flags,
         str(CHILD),
         mode,
@@ -183,7 +208,7 @@ def measure(targets: list[Target], runs: int, workdir: Path) -> list[ColdStart]:
                     stderr.strip().splitlines()[-1] if stderr.strip() else "?"
                 )
             else:
-                results[target.name].runs.append(result)
+                results[target.name].runs.append({**result, "round": round_number})
     return list(results.values())
 
 
@@ -224,10 +249,17 @@ class ImportProfile:
     invoke_phase: list[ImportLine]
 
     def slowest(self, phase: list[ImportLine], count: int = 10) -> list[ImportLine]:
-        """The slowest imports by cumulative time, leaving out the handler module itself."""
-        return sorted(
-            (line for line in phase if line.depth > 0 or line.module != "app"), key=lambda x: -x.cumulative_us
-        )[:count]
+        """The slowest imports by cumulative time, leaving out the handler module itself.
+
+        A module can appear twice (an import cycle re-enters it); its larger entry is kept.
+        """
+        best: dict[str, ImportLine] = {}
+        for line in phase:
+            if line.depth == 0 and line.module == "app":
+                continue
+            if line.module not in best or line.cumulative_us > best[line.module].cumulative_us:
+                best[line.module] = line
+        return sorted(best.values(), key=lambda x: -x.cumulative_us)[:count]
 
     def by_package(self, count: int = 10) -> list[tuple[str, float, float]]:
         """(top-level package, ms at import, ms at first invocation), by self time: who costs what."""

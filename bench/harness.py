@@ -12,7 +12,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,13 @@ def running_stack() -> Iterator[Stack]:
         yield Stack(endpoint, refs, template, gateway, functions(template))
     finally:
         server.stop()
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Swallow what in-process handlers print (Powertools Metrics writes EMF lines to stdout)."""
+    with redirect_stdout(io.StringIO()):
+        yield
 
 
 def api_event(

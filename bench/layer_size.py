@@ -8,7 +8,6 @@ Python 3.13) into a temporary directory.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -103,10 +102,15 @@ def measure() -> LayerSize:
     return result
 
 
-def built_at() -> str | None:
-    """When the artefact was built (it may be older than the code)."""
+def staleness() -> str | None:
+    """A note when the built artefact is older than the layer's source (it then measures old code)."""
     if not BUILT.is_dir():
         return None
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(os.path.getmtime(BUILT), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    built = BUILT.stat().st_mtime
+    newest = max((path.stat().st_mtime for path in SOURCE.rglob("*") if path.is_file()), default=0.0)
+    stamp = datetime.fromtimestamp(built, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if newest > built:
+        return f"The layer artefact ({stamp}) is older than layers/agenda_core: `make build` to measure the current code."
+    return f"The layer artefact was built {stamp}, after the last change to layers/agenda_core."

@@ -33,6 +33,10 @@ def _ms(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.1f}"
 
 
+def _times(ratio: float) -> str:
+    return "n/a" if math.isnan(ratio) else f"{ratio:.2f}×"
+
+
 def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
@@ -49,20 +53,23 @@ def _ops(calls: list[Call]) -> str:
 
 
 def _cold_section(results: Results) -> list[str]:
-    bare = next((c for c in results.cold if c.name == BARE), None)
-    base = bare.total_ms if bare and bare.runs else float("nan")
+    bare = next((c for c in results.cold if c.name == BARE and c.runs), None)
+    base = bare.total_ms if bare else float("nan")
     lines = [
         "## 1. Cold start (fresh process: import of the handler module + first invocation)",
         "",
         f"Median of {results.cold_runs} runs per function, interleaved, after one discarded round that fills the "
         "bytecode cache (deployed artefacts carry .pyc). Wall-clock ms measured inside the process with "
-        "`time.perf_counter()`; CPU with `time.process_time()`; peak RSS from `ru_maxrss`. "
-        f"Budget: total ≤ {COLD_START_BUDGET}× the bare handler's total.",
+        "`time.perf_counter()`; CPU with `time.process_time()`; peak RSS from VmHWM. "
+        f"Budget: total ≤ {COLD_START_BUDGET}× the bare handler's total. Ratios are the median of "
+        "per-round ratios (each function paired with the bare handler run in the same round), which "
+        "cancels most of the noise of a shared machine; `CPU ratio` is the same on CPU time.",
         "",
     ]
     rows = []
     for cold in results.cold:
-        ratio = cold.total_ms / base if base and not math.isnan(base) else float("nan")
+        ratio = cold.ratio_to(bare) if bare else float("nan")
+        cpu_ratio = cold.ratio_to(bare, cpu=True) if bare else float("nan")
         outcome = cold.outcome
         if cold.name == BARE:
             verdict = "baseline"
@@ -74,7 +81,7 @@ def _cold_section(results: Results) -> list[str]:
         else:
             verdict = f"OVER ({ratio:.2f}×)"
             results.over.append(
-                f"cold start {cold.name}: {cold.total_ms:.0f} ms = {ratio:.2f}× bare ({base:.0f} ms), "
+                f"cold start {cold.name}: {ratio:.2f}× bare (median {cold.total_ms:.0f} ms vs {base:.0f} ms), "
                 f"budget {COLD_START_BUDGET}×"
             )
         failures = f" ({len(cold.failures)} runs failed: {cold.failures[0]})" if cold.failures else ""
@@ -88,7 +95,8 @@ def _cold_section(results: Results) -> list[str]:
                 _ms(cold.total_ms),
                 _ms(cold.total_cpu_ms),
                 _ms(cold.median("peak_rss_mb")),
-                "1.00×" if cold.name == BARE else (f"{ratio:.2f}×" if not math.isnan(ratio) else "n/a"),
+                "1.00×" if cold.name == BARE else _times(ratio),
+                "1.00×" if cold.name == BARE else _times(cpu_ratio),
                 verdict,
             ]
         )
@@ -103,6 +111,7 @@ def _cold_section(results: Results) -> list[str]:
             "total CPU ms",
             "peak RSS MB",
             "vs bare",
+            "CPU ratio",
             "verdict",
         ],
         rows,

@@ -17,17 +17,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
-from bench import coldstart, cpu, ddb_requests, layer_size
-from bench.harness import ROOT, running_stack
+from bench import coldstart, cpu, ddb_requests, layer_size, runtime_site
+from bench.harness import ROOT, quiet, running_stack
 from bench.report import Results, render
 from bench.seed import content_routes, seed
 
-T = TypeVar("T")
 
-
-def _step(title: str, action: Callable[[], T]) -> T:
+def _step[T](title: str, action: Callable[[], T]) -> T:
     started = time.perf_counter()
     print(f"bench: {title}...", file=sys.stderr, flush=True)
     result = action()
@@ -51,7 +48,7 @@ def _command(argv: list[str]) -> str:
     return shlex.join([str(shown), "-m", "bench.run", *argv])
 
 
-def _header(argv: list[str]) -> list[str]:
+def _header(argv: list[str], load_before: float) -> list[str]:
     import boto3
     import botocore
 
@@ -62,6 +59,8 @@ def _header(argv: list[str]) -> list[str]:
         f"- Python {platform.python_version()} ({sys.executable}); boto3 {boto3.__version__}, "
         f"botocore {botocore.__version__}",
         f"- Command: `{_command(argv)}`",
+        f"- Load average (1 min) at the start: {load_before:.2f}, at the end: {os.getloadavg()[0]:.2f} "
+        "(other work on the machine shows up as noise in wall-clock numbers; the ratios are paired).",
         "- Against moto's server on 127.0.0.1 (same host). Absolute milliseconds are this machine's, "
         "not Lambda's (arm64, 512 MB ≈ a third of a vCPU): read the ratios to the bare handler, "
         "measured in the same run.",
@@ -80,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
 
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     with running_stack() as stack, coldstart.new_workdir() as scratch:
         workdir = Path(scratch)
-        data = _step("seeding through the handlers", lambda: seed(stack))
+        with quiet():
+            data = _step("seeding through the handlers", lambda: seed(stack))
         notes += data.notes
         present = [r.plural for r in content_routes(stack)]
         notes.append(
@@ -92,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             + (", ".join(present) or "none")
             + ")."
         )
-        targets = coldstart.targets(stack, data, workdir / "pycache")
+        site, site_note = _step("packages for the children", runtime_site.ensure)
+        notes.append(site_note)
+        targets = coldstart.targets(stack, data, workdir / "pycache", site)
         cold = _step(f"cold starts ({runs} runs each)", lambda: coldstart.measure(targets, runs, workdir))
         agendas = next((t for t in targets if t.name == "agendas"), None)
         profile = (
@@ -101,13 +104,14 @@ def main(argv: list[str] | None = None) -> int:
             else None
         )
         warm = _step("warm CPU per request", lambda: cpu.measure(targets, workdir, warmups, iterations))
-        rows = _step("AWS requests per route", lambda: ddb_requests.count(stack, data))
+        with quiet():
+            rows = _step("AWS requests per route", lambda: ddb_requests.count(stack, data))
     layer = _step("layer size", layer_size.measure)
-    if built := layer_size.built_at():
-        notes.append(f"Layer artefact built {built}; run `make build` first to measure the current code.")
+    if note := layer_size.staleness():
+        notes.append(note)
 
     results = Results(
-        header=_header(argv_shown),
+        header=_header(argv_shown, load_before),
         cold=cold,
         cold_runs=runs,
         profile=profile,

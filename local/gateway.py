@@ -59,11 +59,15 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload quota
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-def local_aws_environment(aws_endpoint: str | None, region: str) -> dict[str, str | None]:
-    """AWS settings for a local run: fake credentials, the region, the emulator (None = unset).
+def local_aws_environment(
+    aws_endpoint: str | None, region: str, *, dynamodb_endpoint: str | None = None
+) -> dict[str, str | None]:
+    """AWS settings for a local run: fake credentials, the region, the emulators (None = unset).
 
-    Fake credentials so nothing local can ever reach a real account; profiles and per-service
-    endpoints are unset so the one emulator (or moto's in-process mock) answers every call.
+    Fake credentials so nothing local can ever reach a real account; profiles and inherited
+    per-service endpoints are unset, so `aws_endpoint` (or moto's in-process mock) answers every
+    call except DynamoDB's when `dynamodb_endpoint` is given (an emulator of DynamoDB alone, such
+    as DynamoDB Local, which also serves the streams of its tables).
     """
     environment: dict[str, str | None] = {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -80,6 +84,10 @@ def local_aws_environment(aws_endpoint: str | None, region: str) -> dict[str, st
     for name in os.environ:
         if name.startswith("AWS_ENDPOINT_URL_"):
             environment[name] = None
+    if dynamodb_endpoint:
+        # botocore's service-specific endpoints (AWS_ENDPOINT_URL_<SERVICE ID>) beat AWS_ENDPOINT_URL.
+        environment["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
+        environment["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb_endpoint
     return environment
 
 
@@ -128,7 +136,8 @@ class GatewayApp:
     `resources` maps logical ids to physical names (what `create_resources` returns; default:
     `default_refs`). `base_url` (an origin without /v1, e.g. "http://127.0.0.1:3000") becomes
     PUBLIC_BASE_URL and the Host of `request()`; without it, the code derives URLs per request.
-    `aws_endpoint` becomes AWS_ENDPOINT_URL (None: unset, for moto's in-process `mock_aws`).
+    `aws_endpoint` becomes AWS_ENDPOINT_URL (None: unset, for moto's in-process `mock_aws`);
+    `dynamodb_endpoint`, if given, AWS_ENDPOINT_URL_DYNAMODB (DynamoDB alone goes there).
     `env_overrides` win over everything else.
     """
 
@@ -139,6 +148,7 @@ class GatewayApp:
         env_overrides: Mapping[str, str] | None = None,
         base_url: str | None = None,
         aws_endpoint: str | None = None,
+        dynamodb_endpoint: str | None = None,
         resources: Mapping[str, str] | None = None,
         parameters: Mapping[str, Any] | None = None,
         region: str = "us-east-1",
@@ -148,6 +158,7 @@ class GatewayApp:
         self.template = load_template(self.template_path)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.aws_endpoint = aws_endpoint
+        self.dynamodb_endpoint = dynamodb_endpoint
         self.region = region
         self.resources = dict(resources) if resources is not None else default_refs(self.template, region)
         self.parameters = dict(parameters or {})
@@ -185,7 +196,9 @@ class GatewayApp:
         environment: dict[str, str | None] = dict(merged)
         if self.base_url:
             environment["PUBLIC_BASE_URL"] = self.base_url
-        environment.update(local_aws_environment(self.aws_endpoint, self.region))
+        environment.update(
+            local_aws_environment(self.aws_endpoint, self.region, dynamodb_endpoint=self.dynamodb_endpoint)
+        )
         environment.update(self.env_overrides)
         return environment
 

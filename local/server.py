@@ -1,8 +1,10 @@
 """`python -m local.server`: the API on http://127.0.0.1:3000 with AWS emulated in memory.
 
-Starts moto's server on a free port (or uses --aws-endpoint), creates the template's tables,
-buckets, queues and secrets there, seeds a demo user and agenda through the API itself, and
-serves the GatewayApp with a threading WSGI server.
+Starts moto's server on a free port, creates the template's tables, buckets, queues and secrets
+there, seeds a demo user and agenda through the API itself, and serves the GatewayApp with a
+threading WSGI server. --aws-endpoint moves DynamoDB alone to an external emulator (DynamoDB
+Local), the rest staying on moto; --aws-endpoint-all moves every service (LocalStack) and
+starts no moto.
 """
 
 from __future__ import annotations
@@ -69,10 +71,30 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--aws-endpoint",
         metavar="URL",
-        help="an external AWS emulator (e.g. DynamoDB Local at http://localhost:8000) instead of moto",
+        help="DynamoDB at URL, an emulator of DynamoDB alone (e.g. DynamoDB Local at"
+        " http://localhost:8000): the tables are created and kept there, while Secrets Manager, S3"
+        " and SQS stay on the embedded moto",
+    )
+    parser.add_argument(
+        "--aws-endpoint-all",
+        metavar="URL",
+        help="every AWS service at URL, an emulator of them all (e.g. LocalStack at"
+        " http://localhost:4566), and no embedded moto; with --aws-endpoint too, DynamoDB goes there",
     )
     parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
     return parser.parse_args(argv)
+
+
+def aws_endpoints(args: argparse.Namespace, moto_endpoint: str | None) -> tuple[str, str | None]:
+    """(AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB or None) for the parsed options.
+
+    `moto_endpoint` is the embedded moto's URL: None when --aws-endpoint-all stands in for it.
+    """
+    everything = args.aws_endpoint_all.rstrip("/") if args.aws_endpoint_all else moto_endpoint
+    if not everything:
+        raise ValueError("no endpoint for the services other than DynamoDB")
+    dynamodb = args.aws_endpoint.rstrip("/") if args.aws_endpoint else None
+    return everything, (dynamodb if dynamodb != everything else None)
 
 
 def seed(app: GatewayApp) -> tuple[str | None, str | None]:
@@ -102,7 +124,7 @@ def seed(app: GatewayApp) -> tuple[str | None, str | None]:
 
 
 def _banner(
-    url: str, aws: str, seeded: bool, agenda_id: str | None, warning: str | None, seconds: float
+    url: str, aws: list[str], seeded: bool, agenda_id: str | None, warning: str | None, seconds: float
 ) -> str:
     login = json.dumps({"email": DEMO_USER["email"], "password": DEMO_USER["password"]})
     lines = [
@@ -110,7 +132,7 @@ def _banner(
         f"Agenda API (local) ready in {seconds:.1f} s",
         f"  API        {url}/v1",
         f"  docs       {url}/v1/docs",
-        f"  AWS        {aws}",
+        *aws,
     ]
     if seeded:
         lines.append(f"  demo user  {DEMO_USER['email']} / {DEMO_USER['password']}")
@@ -144,24 +166,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     template = load_template(template_path)
 
     moto_server = None
-    if args.aws_endpoint:
-        endpoint = args.aws_endpoint.rstrip("/")
-        aws = f"{endpoint} (external emulator)"
-    else:
-        from moto.server import ThreadedMotoServer  # imported here: --aws-endpoint runs without it
+    moto_endpoint = None
+    if not args.aws_endpoint_all:
+        from moto.server import ThreadedMotoServer  # imported here: --aws-endpoint-all runs without it
 
         moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         moto_server.start()
         host, port = moto_server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        aws = f"moto at {endpoint} (in memory: gone when this stops)"
+        moto_endpoint = f"http://{host}:{port}"
     try:
-        # Fake credentials and the emulator's endpoint before the first boto3 client exists.
-        apply_environment(local_aws_environment(endpoint, REGION))
+        endpoint, dynamodb_endpoint = aws_endpoints(args, moto_endpoint)
+        if moto_server is not None:
+            aws = [f"  AWS        moto at {endpoint} (in memory: gone when this stops)"]
+        else:
+            aws = [f"  AWS        {endpoint} (external emulator)"]
+        if dynamodb_endpoint:
+            aws.append(f"  DynamoDB   {dynamodb_endpoint} (external emulator)")
+        # Fake credentials and the emulators' endpoints before the first boto3 client exists.
+        apply_environment(local_aws_environment(endpoint, REGION, dynamodb_endpoint=dynamodb_endpoint))
         try:
-            resources = create_resources(template, endpoint_url=endpoint, region=REGION)
+            resources = create_resources(
+                template, endpoint_url=endpoint, region=REGION, dynamodb_endpoint_url=dynamodb_endpoint
+            )
         except Exception as error:  # noqa: BLE001 - any failure here means the emulator is unusable
-            print(f"error: creating the template's resources at {endpoint} failed: {error}", file=sys.stderr)
+            where = f"{endpoint} and {dynamodb_endpoint}" if dynamodb_endpoint else endpoint
+            print(f"error: creating the template's resources at {where} failed: {error}", file=sys.stderr)
             return 1
 
         try:
@@ -173,7 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = f"http://{shown_host}:{server.server_port}"
         # No base_url: like a deployed stack without a custom domain, URLs in answers come from the
         # Host each request was sent to (right for localhost, 127.0.0.1 and a LAN address alike).
-        app = GatewayApp(template_path, aws_endpoint=endpoint, resources=resources, region=REGION)
+        app = GatewayApp(
+            template_path,
+            aws_endpoint=endpoint,
+            dynamodb_endpoint=dynamodb_endpoint,
+            resources=resources,
+            region=REGION,
+        )
         server.set_app(app)
 
         agenda_id, warning = (None, None) if args.no_seed else seed(app)

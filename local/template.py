@@ -525,19 +525,22 @@ def create_resources(
     endpoint_url: str | None = None,
     region: str = "us-east-1",
     parameters: Mapping[str, Any] | None = None,
+    *,
+    dynamodb_endpoint_url: str | None = None,
 ) -> dict[str, str]:
     """Create the template's tables (with TTL), buckets, queues and secrets; return logical id -> Ref.
 
     `endpoint_url=None` uses boto3's default endpoints (inside `mock_aws`, moto answers them).
-    Idempotent: resources that already exist are kept. With an external `endpoint_url` (e.g.
-    DynamoDB Local), a service other than DynamoDB that fails is skipped with a printed note.
+    `dynamodb_endpoint_url` puts the tables there instead (e.g. DynamoDB Local), the rest stays
+    at `endpoint_url`. Idempotent: resources that already exist are kept. With an `endpoint_url`,
+    a service other than DynamoDB that fails is skipped with a printed note.
     """
     import boto3  # imported here: importing this module must stay cheap and side-effect free
 
     template = _as_template(template)
     session = boto3.session.Session(region_name=region)
     refs = default_refs(template, region)
-    _create_tables(session, template, endpoint_url, refs, parameters)
+    _create_tables(session, template, dynamodb_endpoint_url or endpoint_url, refs, parameters)
     steps: list[tuple[str, Callable[[], None]]] = [
         ("S3", lambda: _create_buckets(session, template, endpoint_url, refs, parameters)),
         ("SQS", lambda: _create_queues(session, template, endpoint_url, refs, parameters)),
@@ -551,6 +554,6 @@ def create_resources(
                 raise
             print(
                 f"note: {service} is not available at {endpoint_url} ({type(error).__name__}): its resources"
-                " were not created, and code that uses them will fail (the embedded emulator has them all)"
+                " were not created, and code that uses them will fail (the embedded moto has them all)"
             )
     return refs

@@ -20,7 +20,8 @@ and nothing else is changed:
 - Powertools' automatic 422 (`HTTPValidationError` in application/json) does not describe this
   API: `create_app` answers every validation error in problem+json (422 for bodies, 400 for
   query and headers, 404 for path ids). It is replaced by the shared 422 where `PROBLEMS` lists
-  422 and dropped elsewhere, and its component schemas go when nothing refers to them.
+  422 and dropped elsewhere; its component schemas (and ResponseValidationError, which no route
+  uses) go when nothing refers to them.
 - 204 and 304 have no body, so Powertools' placeholder content on them is dropped.
 - Each operation is tagged with its function's name, so the docs group routes by resource.
 
@@ -414,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    relative = OUTPUT.relative_to(ROOT)
+    relative = OUTPUT.relative_to(ROOT) if OUTPUT.is_relative_to(ROOT) else OUTPUT
     if args.check:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         if current == text:

@@ -128,3 +128,63 @@ def test_health_is_503_naming_the_dependency_that_failed(api, aws):
         503,
         {"dynamodb": "ok", "idempotency_store": "unavailable", "secrets": "ok"},
     )
+
+
+def test_a_bug_is_a_500_problem_that_reveals_nothing(api, monkeypatch):
+    from agenda_core.services import agendas
+
+    def broken(**_kwargs):
+        raise RuntimeError("secret-internal-detail in AgendaTable")
+
+    monkeypatch.setattr(agendas, "list_published", broken)
+
+    response = api.request("GET", "/v1/agendas")
+
+    assert response.status == 500
+    body = response.json()
+    assert body == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side.",
+        "instance": "/v1/agendas",
+        "code": "internal_error",
+        "request_id": response.header("X-Request-Id"),
+    }
+    assert b"secret-internal" not in response.body and b"RuntimeError" not in response.body
+
+
+def test_dynamodb_throttling_is_a_503_with_retry_after(api):
+    from botocore.awsrequest import AWSResponse
+
+    from agenda_core.db.base import TableItem
+
+    api.request("GET", "/v1/agendas")  # creates pynamodb's client
+    attempts = []
+
+    def throttle(request, **_kwargs):
+        attempts.append(request.url)
+        body = b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}'
+        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body))
+
+    events = TableItem._get_connection().connection.client.meta.events
+    events.register_first("before-send.dynamodb", throttle, unique_id="throttle")
+    try:
+        response = api.request("GET", "/v1/agendas")
+    finally:
+        events.unregister("before-send.dynamodb", unique_id="throttle")
+
+    assert response.status == 503
+    assert response.header("Retry-After") == "1"
+    assert response.json()["code"] == "service_unavailable"
+    assert len(attempts) == 3  # RELIABILITY.md: standard retries, 3 attempts in all
+
+
+class _Raw:
+    """The smallest raw body botocore's AWSResponse reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_kwargs):
+        yield self._data

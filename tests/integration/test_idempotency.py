@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -67,17 +68,37 @@ def test_a_malformed_key_is_a_400(api, owner, key):
     assert response.json()["code"] == "invalid_idempotency_key"
 
 
-def test_concurrent_requests_with_one_key_execute_once(api, owner):
-    body = agenda_body(published=True)
-    headers = {**owner["headers"], "Idempotency-Key": "race"}
+def test_concurrent_requests_with_one_key_execute_once(api, aws, monkeypatch, owner):
+    """20 containers race one key: the first runs, the others get 409 while it runs, and every
+    later request replays its answer. The create is held open so the race is real."""
+    from agenda_core.services import agendas
+    from local.gateway import GatewayApp
+    from tests.conftest import BASE_URL, TEMPLATE
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        responses = list(
-            pool.map(lambda _: api.request("POST", "/v1/agendas", json_body=body, headers=headers), range(20))
+    containers = [GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL) for _ in range(20)]
+    started, release, executions = threading.Event(), threading.Event(), []
+    original = agendas.create_agenda
+
+    def held_open(*args, **kwargs):
+        executions.append(1)
+        started.set()
+        assert release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(agendas, "create_agenda", held_open)
+    body, headers = agenda_body(published=True), {**owner["headers"], "Idempotency-Key": "race"}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        first = pool.submit(containers[0].request, "POST", "/v1/agendas", json_body=body, headers=headers)
+        assert started.wait(10)
+        racing = list(
+            pool.map(lambda c: c.request("POST", "/v1/agendas", json_body=body, headers=headers), containers[1:])
         )
+        release.set()
+        winner = first.result()
+    replay = containers[5].request("POST", "/v1/agendas", json_body=body, headers=headers)
 
-    created = {r.json()["id"] for r in responses if r.status == 201}
-    assert len(created) == 1
-    assert {r.status for r in responses} <= {201, 409}
-    assert all(r.json()["code"] == "idempotency_in_progress" for r in responses if r.status == 409)
-    assert len(api.request("GET", "/v1/agendas").json()["agendas"]) == 1
+    assert winner.status == 201
+    assert [(r.status, r.json()["code"]) for r in racing] == [(409, "idempotency_in_progress")] * 19
+    assert (replay.status, replay.json(), replay.header("Idempotent-Replayed")) == (201, winner.json(), "true")
+    assert len(executions) == 1
+    assert [a["id"] for a in api.request("GET", "/v1/agendas").json()["agendas"]] == [winner.json()["id"]]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,8 +29,9 @@ import pytest
 from moto import mock_aws
 from werkzeug.test import Client
 
+from local import server
 from local.cfn_yaml import load_template
-from local.gateway import GatewayApp
+from local.gateway import GatewayApp, local_aws_environment
 from local.routing import RouteTable
 from local.template import (
     Route,
@@ -759,6 +762,45 @@ def test_handler_failure_is_a_502_with_the_traceback_on_stderr(
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_aws_endpoint_moves_dynamodb_alone_and_aws_endpoint_all_everything(
+    tiny_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://inherited.example")  # never kept
+    moto = "http://127.0.0.1:5555"  # the embedded moto, when one is started
+
+    def endpoints(*argv: str) -> dict[str, str | None]:
+        args = server._parse(argv)
+        endpoint, dynamodb = server.aws_endpoints(args, None if args.aws_endpoint_all else moto)
+        environment = local_aws_environment(endpoint, "us-east-1", dynamodb_endpoint=dynamodb)
+        app_environment = GatewayApp(
+            tiny_template, aws_endpoint=endpoint, dynamodb_endpoint=dynamodb
+        ).environment()
+        assert {k: v for k, v in app_environment.items() if k in environment} == environment
+        return {name: value for name, value in environment.items() if name.startswith("AWS_ENDPOINT_URL")}
+
+    assert endpoints() == {"AWS_ENDPOINT_URL": moto, "AWS_ENDPOINT_URL_S3": None}
+    # DynamoDB Local: DynamoDB (and its streams) there, Secrets Manager, S3, SQS on moto.
+    assert endpoints("--aws-endpoint", "http://localhost:8000/") == {
+        "AWS_ENDPOINT_URL": moto,
+        "AWS_ENDPOINT_URL_S3": None,
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://localhost:8000",
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": "http://localhost:8000",
+    }
+    # LocalStack: everything there, no moto.
+    assert endpoints("--aws-endpoint-all", "http://localhost:4566/") == {
+        "AWS_ENDPOINT_URL": "http://localhost:4566",
+        "AWS_ENDPOINT_URL_S3": None,
+    }
+    assert endpoints(
+        "--aws-endpoint-all", "http://localhost:4566", "--aws-endpoint", "http://localhost:8000"
+    ) == {
+        "AWS_ENDPOINT_URL": "http://localhost:4566",
+        "AWS_ENDPOINT_URL_S3": None,
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://localhost:8000",
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": "http://localhost:8000",
+    }
+
+
 # -- the server process --------------------------------------------------------------------------
 
 
@@ -798,3 +840,132 @@ def test_server_starts_and_answers_then_stops_on_ctrl_c() -> None:
     assert status is not None, output
     assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}/v1/docs" in output
+
+
+# Stands in for DynamoDB Local: moto's server, answering DynamoDB (and its streams) and nothing else.
+FAKE_DYNAMODB_LOCAL = """\
+import json
+import sys
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+moto = DomainDispatcherApplication(create_backend_app)
+
+
+def app(environ, start_response):
+    if environ.get("HTTP_X_AMZ_TARGET", "").startswith(("DynamoDB_20120810.", "DynamoDBStreams_20120810.")):
+        return moto(environ, start_response)
+    body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException"}).encode()
+    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
+    return [body]
+
+
+server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """A process's output, line by line, read in a thread (None at the end): never blocks the test."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _wait_for(lines: queue.Queue[str | None], marker: str, seen: list[str], seconds: float = 20) -> str:
+    """The first line containing `marker` (every line read lands in `seen`)."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if marker in line:
+            return line
+    raise AssertionError(f"no line with {marker!r} in:\n{''.join(seen)}")
+
+
+def _call(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def test_aws_endpoint_keeps_the_tables_there_and_the_secret_on_the_embedded_moto() -> None:
+    fake = subprocess.Popen(
+        [sys.executable, "-c", FAKE_DYNAMODB_LOCAL],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    dev = None
+    try:
+        fake_output: list[str] = []
+        external = f"http://127.0.0.1:{_wait_for(_lines(fake), '', fake_output).strip()}"
+        port = _free_port()
+        dev = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local.server",
+                "--port",
+                str(port),
+                "--no-seed",
+                "--aws-endpoint",
+                external,
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        output: list[str] = []
+        lines = _lines(dev)
+        embedded = _wait_for(lines, "  AWS ", output).split()[3]  # "  AWS  moto at URL (...)"
+        _wait_for(lines, "Ctrl-C to stop.", output)
+        api = f"http://127.0.0.1:{port}/v1"
+        credentials = {"email": "split@example.com", "password": "split-password-123"}
+
+        user = _call(f"{api}/users", {**credentials, "name": "Split"})
+        token = _call(f"{api}/auth/token", credentials)  # signed with the secret on moto
+        access_token = token[1]["access_token"] if token[0] == 200 else None
+        agenda = _call(
+            f"{api}/agendas",
+            {"name": "Split Conf", "start_at": "2026-12-05", "duration": 1, "timezone": "UTC"},
+            access_token,
+        )
+
+        assert (user[0], token[0], agenda[0]) == (201, 200, 201), (user, token, agenda, "".join(output))
+        fake_keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+        outside = boto3.client("dynamodb", endpoint_url=external, **fake_keys)
+        inside = boto3.client("dynamodb", endpoint_url=embedded, **fake_keys)
+        stored = outside.get_item(
+            TableName="AgendaTable", Key={"pk": {"S": f"AGENDA#{agenda[1]['id']}"}, "sk": {"S": "AGENDA"}}
+        )
+        assert stored["Item"]["name"] == {"S": "Split Conf"}
+        assert inside.list_tables()["TableNames"] == []
+        secrets = boto3.client("secretsmanager", endpoint_url=embedded, **fake_keys).list_secrets()
+        assert [secret["Name"] for secret in secrets["SecretList"]] == ["TokenSigningKeySecret"]
+    finally:
+        for process in (dev, fake):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)

@@ -30,7 +30,7 @@ from agenda_core.errors import (
 from agenda_core.http.problems import PROBLEM_JSON, problem_body, problem_response
 from agenda_core.http.request import request_id
 from agenda_core.http.validation import validation_problem
-from agenda_core.observability import logger
+from agenda_core.observability import logger, metrics
 from agenda_core.settings import get_settings
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -93,9 +93,23 @@ def make_handler(app: APIGatewayRestResolver) -> LambdaHandler:
         logger.append_keys(request_id=rid, path=event.get("path"), method=event.get("httpMethod"))
         early = _preflight(app, event, rid)
         response = early if early is not None else app.resolve(event, context)
+        _count(event, int(response.get("statusCode") or 0))
         return _finish(response, event, rid)
 
     return handler
+
+
+def _count(event: dict[str, Any], status: int) -> None:
+    """One EMF record per request: requests and errors by route, for dashboards and alarms."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics.add_dimension(name="route", value=f"{event.get('httpMethod')} {event.get('resource') or '?'}")
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    if status >= 500:
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    elif status >= 400:
+        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
 
 
 def _preflight(app: APIGatewayRestResolver, event: dict[str, Any], rid: str) -> dict[str, Any] | None:

@@ -1,0 +1,125 @@
+"""Contract tests: template.yaml, the code and the OpenAPI document agree (STYLE.md §4).
+
+One emulated world per test module: moto's `mock_aws` with the template's tables and secret
+(`local.template.create_resources`) behind the in-process API Gateway (`local.gateway.GatewayApp`).
+The environment is set before anything imports a handler (STYLE.md 5.6), and the settings cache
+is cleared once the gateway has put the template's values in it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+OPENAPI_FILE = ROOT / "functions" / "docs" / "openapi.json"
+EVENTS_DIR = ROOT / "events"
+BASE_URL = "http://testserver"
+REGION = "us-east-1"
+
+# Before any handler or boto3 client exists: fake credentials, one region, no real endpoint.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+for _name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL") or name == "AWS_PROFILE"]:
+    del os.environ[_name]
+
+
+def _load_build_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_openapi", ROOT / "scripts" / "build_openapi.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_openapi"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build_openapi = _load_build_script()
+
+
+def committed_document() -> dict[str, Any]:
+    return json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def openapi_document() -> dict[str, Any]:
+    return committed_document()
+
+
+@pytest.fixture(scope="session")
+def function_apps() -> dict[str, Any]:
+    """name -> the `app` of functions/<name>/app.py, imported as the build script does."""
+    return build_openapi.load_apps()
+
+
+def _reset_caches() -> None:
+    """Forget settings and the signing key read under another environment."""
+    from agenda_core.integrations import secrets
+    from agenda_core.settings import get_settings
+
+    get_settings.cache_clear()
+    secrets.reset_cache()
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+    name: str
+    user: dict[str, Any]
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def sign_up_and_log_in(gateway: Any, email: str, password: str, name: str) -> Account:
+    """A user through the API itself (POST /v1/users, POST /v1/auth/token)."""
+    created = gateway.request("POST", "/v1/users", json_body={"email": email, "password": password, "name": name})
+    assert created.status == 201, created.body
+    login = gateway.request("POST", "/v1/auth/token", json_body={"email": email, "password": password})
+    assert login.status == 200, login.body
+    return Account(email, password, name, created.json(), login.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[Any]:
+    """The whole API in-process, over moto, with the tables and secret of template.yaml."""
+    from moto import mock_aws
+
+    from local.gateway import GatewayApp, apply_environment
+    from local.template import create_resources
+
+    with mock_aws():
+        refs = create_resources(str(TEMPLATE), region=REGION)
+        app = GatewayApp(str(TEMPLATE), resources=refs, base_url=BASE_URL, region=REGION)
+        # What the first request would do, done now so the settings read the right values.
+        apply_environment(app.environment())
+        _reset_caches()
+        yield app
+    _reset_caches()
+
+
+@pytest.fixture(scope="module")
+def account(gateway: Any) -> Account:
+    """A signed-up user with a valid access token."""
+    return sign_up_and_log_in(gateway, "contract-tests@example.com", "contract-password-1", "Contract Tests")
