@@ -4,9 +4,11 @@
 
 MODE is `cold` (time the import of the handler module and its first invocation) or `warm` (import,
 warm up, then time each of many invocations). HANDLER is `module.attribute` as in the template.
-SPEC_FILE is JSON: {"event": ..., "function_name", "memory_mb", "warmups", "iterations"}.
+SPEC_FILE is JSON: {"event": ..., "function_name", "memory_mb"}, plus for `warm` "warmups",
+"iterations", "name" and optionally "companions": [{"name", "code_dir", "handler"}], other
+handlers invoked in turn with the same event in the same process.
 
-Nothing but `sys`, `os` and `time` (all loaded at interpreter start) is imported before the handler
+Nothing but `sys` and `time` (both loaded at interpreter start) is imported before the handler
 module: anything imported here first would be missing from the handler's measured import time.
 The spec is read as text up front and parsed only after the import, with the handler's own `json`.
 The result is one line on stdout, `BENCH_RESULT {json}`, last, after whatever the handler logged.
@@ -105,23 +107,38 @@ def main() -> None:
             error=error,
         )
     else:
+        # Companions (the bare handler beside the function) share the process and their
+        # invocations alternate with the function's, so whatever else the machine is doing
+        # weighs on both alike: the ratio stays fair on a busy machine.
+        handlers = [(str(spec.get("name", module_name)), handler)]
+        for companion in spec.get("companions", []):
+            sys.path.insert(0, companion["code_dir"])
+            companion_module, _, companion_attribute = companion["handler"].rpartition(".")
+            __import__(companion_module)
+            handlers.append((companion["name"], getattr(sys.modules[companion_module], companion_attribute)))
         warmups, iterations = int(spec["warmups"]), int(spec["iterations"])
-        statuses: dict[str, int] = {}
-        cpu_ms: list[float] = []
-        wall_ms: list[float] = []
-        size = 0
+        series: dict[str, dict[str, object]] = {}
+        for name, _ in handlers:
+            series[name] = {"cpu_ms": [], "wall_ms": [], "statuses": {}, "body_bytes": 0}
         for number in range(warmups + iterations):
-            # Each invocation gets a fresh event and context, as Lambda gives it; built untimed.
-            event, context = json.loads(event_text), _Context(function_name, memory_mb, number)
-            wall_a, cpu_a = time.perf_counter(), time.process_time()
-            response = handler(event, context)
-            wall_b, cpu_b = time.perf_counter(), time.process_time()
-            status, size = _response_summary(response)
-            statuses[str(status)] = statuses.get(str(status), 0) + 1
-            if number >= warmups:
-                cpu_ms.append((cpu_b - cpu_a) * 1000)
-                wall_ms.append((wall_b - wall_a) * 1000)
-        result.update(cpu_ms=cpu_ms, wall_ms=wall_ms, statuses=statuses, body_bytes=size)
+            for name, function in handlers:
+                # Each invocation gets a fresh event and context, as Lambda gives it; built untimed.
+                event, context = json.loads(event_text), _Context(function_name, memory_mb, number)
+                wall_a, cpu_a = time.perf_counter(), time.process_time()
+                response = function(event, context)
+                wall_b, cpu_b = time.perf_counter(), time.process_time()
+                status, size = _response_summary(response)
+                record = series[name]
+                statuses = record["statuses"]
+                assert isinstance(statuses, dict)
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+                record["body_bytes"] = size
+                if number >= warmups:
+                    for key, value in (("cpu_ms", cpu_b - cpu_a), ("wall_ms", wall_b - wall_a)):
+                        values = record[key]
+                        assert isinstance(values, list)
+                        values.append(value * 1000)
+        result["handlers"] = series
 
     result["peak_rss_mb"] = _peak_rss_mb()
     sys.stdout.flush()

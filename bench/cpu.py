@@ -1,6 +1,7 @@
 """Warm CPU per request of the anonymous full-agenda read, against the bare handler on the same event.
 
-CPU (process_time), not wall time: on Lambda CPU is what is billed and what a burst of readers
+Both handlers live in one process and take turns, request by request, on the same event. CPU
+(process_time), not wall time: on Lambda CPU is what is billed and what a burst of readers
 queues on, while wall time here would mostly measure the emulator. The emulator runs in the parent
 process, so none of its work is counted in the child.
 """
@@ -33,18 +34,25 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(targets: list[Target], workdir: Path, warmups: int, iterations: int) -> list[WarmCpu]:
-    """Agendas' read and the bare handler, each in its own process, one after the other."""
-    chosen = [t for t in targets if t.name in ("agendas", BARE)]
+    """Agendas' read and the bare handler in one process, their invocations alternating."""
+    agendas = next((t for t in targets if t.name == "agendas"), None)
+    bare = next((t for t in targets if t.name == BARE), None)
+    if agendas is None or bare is None:
+        return []
+    extra = {
+        "name": agendas.name,
+        "warmups": warmups,
+        "iterations": iterations,
+        "companions": [{"name": bare.name, "code_dir": bare.code_dir, "handler": bare.handler}],
+    }
+    result, stderr = run_child(agendas, "warm", workdir, extra=extra)
+    if result is None:
+        tail = stderr.strip().splitlines()[-1] if stderr.strip() else "?"
+        return [WarmCpu(t.name, t.request, 0, 0, 0, 0, {}, error=tail) for t in (agendas, bare)]
     results = []
-    for target in chosen:
-        result, stderr = run_child(
-            target, "warm", workdir, extra={"warmups": warmups, "iterations": iterations}
-        )
-        if result is None:
-            tail = stderr.strip().splitlines()[-1] if stderr.strip() else "?"
-            results.append(WarmCpu(target.name, target.request, 0, 0, 0, 0, {}, error=tail))
-            continue
-        cpu_ms, wall_ms = result["cpu_ms"], result["wall_ms"]
+    for target in (agendas, bare):
+        series = result["handlers"][target.name]
+        cpu_ms, wall_ms = series["cpu_ms"], series["wall_ms"]
         results.append(
             WarmCpu(
                 name=target.name,
@@ -52,8 +60,8 @@ def measure(targets: list[Target], workdir: Path, warmups: int, iterations: int)
                 median_ms=statistics.median(cpu_ms),
                 p95_ms=_percentile(cpu_ms, 0.95),
                 wall_median_ms=statistics.median(wall_ms),
-                body_bytes=int(result["body_bytes"]),
-                statuses=dict(result["statuses"]),
+                body_bytes=int(series["body_bytes"]),
+                statuses=dict(series["statuses"]),
             )
         )
     return results

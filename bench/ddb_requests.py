@@ -12,12 +12,14 @@ are counted too; installed only for the duration of `recording()`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.harness import Stack
+from bench.harness import ROOT, Stack
 from bench.seed import PASSWORD, SeedData, agenda_body, content_routes
 
 READ_OPERATIONS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems"})
@@ -73,11 +75,24 @@ def recording() -> Iterator[list[Call]]:
         calls.append(_describe(request, operation_model))
         return original(endpoint, request, operation_model, context)
 
-    Endpoint._do_get_response = counted  # type: ignore[method-assign]
+    Endpoint._do_get_response = counted
     try:
         yield calls
     finally:
-        Endpoint._do_get_response = original  # type: ignore[method-assign]
+        Endpoint._do_get_response = original
+
+
+def static_scans() -> list[str]:
+    """`file:line` of every Scan in the deployed code, request path or not (the probes only see
+    the routes they exercise). pynamodb's `Model.scan(` and boto3's `.scan(` / `"Scan"`."""
+    pattern = re.compile(r"\.scan\(|[\"']Scan[\"']|\bparallel_scan\b")
+    found = []
+    for directory in (ROOT / "layers" / "agenda_core" / "agenda_core", ROOT / "functions"):
+        for path in sorted(directory.rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}")
+    return found
 
 
 # -- the routes exercised ------------------------------------------------------------------------
@@ -175,79 +190,33 @@ class Row:
         return "OVER: " + ", ".join(problems)
 
 
+def _new_user() -> dict[str, str]:
+    return {"email": f"probe-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Probe"}
+
+
 def probes(stack: Stack, data: SeedData) -> list[Probe]:
-    agenda, auth = f"/v1/agendas/{data.agenda_id}", data.auth()
-
-    def new_user() -> dict[str, str]:
-        import uuid
-
-        return {"email": f"probe-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Probe"}
-
-    user_body, keyed_agenda = new_user(), agenda_body("Keyed Conf")
+    """Every route of today's API, in an order where each probe finds what it needs."""
+    agenda, by_slug, auth = f"/v1/agendas/{data.agenda_id}", f"/v1/agendas/{data.agenda_slug}", data.auth()
+    user, user_key = _new_user(), {"Idempotency-Key": "bench-u1"}
+    conf, conf_key = agenda_body("Keyed Conf"), {**auth, "Idempotency-Key": "bench-a1"}
+    login = {"email": data.user_email, "password": PASSWORD}
     found = [
         Probe("GET /v1/health", "health", "GET", "/v1/health", 200),
-        Probe("POST /v1/users", "write", "POST", "/v1/users", 201, body=new_user()),
-        Probe(
-            "POST /v1/users + Idempotency-Key",
-            "write",
-            "POST",
-            "/v1/users",
-            201,
-            user_body,
-            {"Idempotency-Key": "bench-u1"},
-        ),
-        Probe(
-            "… same key again (replay)",
-            "write",
-            "POST",
-            "/v1/users",
-            201,
-            user_body,
-            {"Idempotency-Key": "bench-u1"},
-        ),
-        Probe(
-            "POST /v1/auth/token",
-            "read",
-            "POST",
-            "/v1/auth/token",
-            200,
-            {"email": data.user_email, "password": PASSWORD},
-        ),
+        Probe("POST /v1/users", "write", "POST", "/v1/users", 201, _new_user()),
+        Probe("POST /v1/users + Idempotency-Key", "write", "POST", "/v1/users", 201, user, user_key),
+        Probe("POST /v1/users, same key (replay)", "write", "POST", "/v1/users", 201, user, user_key),
+        Probe("POST /v1/auth/token", "read", "POST", "/v1/auth/token", 200, login),
         Probe("GET /v1/users/me", "read", "GET", "/v1/users/me", 200, headers=auth),
         Probe("GET /v1/agendas", "read", "GET", "/v1/agendas", 200),
         Probe("GET /v1/agendas/{id} (anonymous)", "read", "GET", agenda, 200, tracks_etag=True),
-        Probe("GET /v1/agendas/{id} + If-None-Match (304)", "read", "GET", agenda, 304, if_none_match=True),
+        Probe("GET /v1/agendas/{id} + If-None-Match", "read", "GET", agenda, 304, if_none_match=True),
         Probe("GET /v1/agendas/{id} (owner)", "read", "GET", agenda, 200, headers=auth, tracks_etag=True),
-        Probe(
-            "GET /v1/agendas/{slug} (slug not yet cached)",
-            "read",
-            "GET",
-            f"/v1/agendas/{data.agenda_slug}",
-            200,
-        ),
-        Probe("GET /v1/agendas/{slug} (slug cached)", "read", "GET", f"/v1/agendas/{data.agenda_slug}", 200),
+        Probe("GET /v1/agendas/{slug} (slug not cached yet)", "read", "GET", by_slug, 200),
+        Probe("GET /v1/agendas/{slug} (slug cached)", "read", "GET", by_slug, 200),
         Probe("POST /v1/agendas", "write", "POST", "/v1/agendas", 201, agenda_body("Probe Conf"), auth),
-        Probe(
-            "POST /v1/agendas + Idempotency-Key",
-            "write",
-            "POST",
-            "/v1/agendas",
-            201,
-            keyed_agenda,
-            {**auth, "Idempotency-Key": "bench-a1"},
-        ),
-        Probe(
-            "… same key again (replay)",
-            "write",
-            "POST",
-            "/v1/agendas",
-            201,
-            keyed_agenda,
-            {**auth, "Idempotency-Key": "bench-a1"},
-        ),
-    ]
-    found += _content_probes(stack, data)
-    found += [
+        Probe("POST /v1/agendas + Idempotency-Key", "write", "POST", "/v1/agendas", 201, conf, conf_key),
+        Probe("POST /v1/agendas, same key (replay)", "write", "POST", "/v1/agendas", 201, conf, conf_key),
+        *_content_probes(stack, data),
         Probe(
             "PUT /v1/agendas/{id} + If-Match",
             "write",
@@ -270,13 +239,15 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
             if_match=True,
             tracks_etag=True,
         ),
+        # Rare by design (docs/design.md): a new slug claims it in a transaction after a failed
+        # conditional update. Shown, not judged.
         Probe(
             "PATCH /v1/agendas/{id} new slug",
             "rare",
             "PATCH",
             agenda,
             200,
-            {"slug": f"{data.agenda_slug}-renamed"},
+            {"slug": f"{data.agenda_slug}-2"},
             auth,
         ),
         Probe(
@@ -354,9 +325,8 @@ def count(stack: Stack, data: SeedData, probe_list: list[Probe] | None = None) -
         if probe.if_none_match and etag:
             headers["If-None-Match"] = etag
         path = probe.path.replace("{new}", created.get(probe.new_key or "", "missing"))
-        send: Callable[..., Any] = stack.gateway.request
         with recording() as calls:
-            response = send(probe.method, path, json_body=probe.body, headers=headers)
+            response = stack.gateway.request(probe.method, path, json_body=probe.body, headers=headers)
         if probe.tracks_etag and response.header("ETag"):
             etag = response.header("ETag")
         if probe.remember and response.status == 201:

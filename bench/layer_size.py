@@ -82,24 +82,25 @@ def _measure(tree: Path, result: LayerSize) -> None:
     result.largest = [(name, size / 1e6) for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:8]]
 
 
-def measure() -> LayerSize:
+def measure() -> list[LayerSize]:
+    """The `sam build` artefact if there is one, and always what the requirements install today."""
+    results = []
     if BUILT.is_dir():
-        result = LayerSize(source=f"{BUILT.relative_to(ROOT)} (sam build artefact)")
-        _measure(BUILT, result)
-        return result
-    result = LayerSize(source="pip install --target (manylinux2014_aarch64, cp313) + agenda_core")
+        built = LayerSize(source=f"{BUILT.relative_to(ROOT)} (sam build artefact)")
+        _measure(BUILT, built)
+        results.append(built)
+    fresh = LayerSize(source="requirements.txt today: pip install --target (aarch64, cp313) + agenda_core")
     with tempfile.TemporaryDirectory(prefix="agenda-layer-") as scratch:
         target = Path(scratch) / "python"
         try:
             _pip_install(target)
         except (subprocess.SubprocessError, OSError) as error:
-            detail = getattr(error, "stderr", "") or str(error)
-            result.error = (
-                f"pip install failed: {detail.strip().splitlines()[-1] if detail.strip() else error}"
-            )
-            return result
-        _measure(Path(scratch), result)
-    return result
+            detail = str(getattr(error, "stderr", "") or error).strip()
+            fresh.error = f"pip install failed: {detail.splitlines()[-1] if detail else error}"
+        else:
+            _measure(Path(scratch), fresh)
+    results.append(fresh)
+    return results
 
 
 def staleness() -> str | None:

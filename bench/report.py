@@ -24,7 +24,8 @@ class Results:
     warm_iterations: int
     warm_warmups: int
     rows: list[Row]
-    layer: LayerSize | None
+    static_scans: list[str]
+    layers: list[LayerSize]
     notes: list[str] = field(default_factory=list)
     over: list[str] = field(default_factory=list)  # filled while rendering
 
@@ -169,9 +170,10 @@ def _warm_section(results: Results) -> list[str]:
     lines = [
         "## 2. Warm CPU per request: anonymous full-agenda read",
         "",
-        f"One process per handler: {results.warm_warmups} warm-up invocations, then {results.warm_iterations} "
-        "measured, each with a fresh copy of the same event. CPU = `time.process_time()` around the "
-        "invocation (the emulator runs in another process and is not counted). "
+        "Both handlers imported into one process and invoked in turn (function, bare, function, ...): "
+        f"{results.warm_warmups} warm-up invocations each, then {results.warm_iterations} measured, each "
+        "with a fresh copy of the same event. CPU = `time.process_time()` around the invocation (the "
+        "emulator runs in another process and is not counted). "
         f"Budget: agendas median ≤ {WARM_CPU_BUDGET}× the bare handler's.",
         "",
     ]
@@ -257,30 +259,44 @@ def _requests_section(results: Results) -> list[str]:
     lines += _table(
         ["request", "HTTP", "main table", "idempotency table", "other AWS", "budget", "verdict"], rows
     )
+    if results.static_scans:
+        results.over.append("Scan in the code: " + ", ".join(results.static_scans))
+        lines += ["", "Scan calls found in the code: " + ", ".join(f"`{s}`" for s in results.static_scans)]
+    else:
+        lines += ["", "Static check: no Scan call anywhere in `layers/agenda_core` or `functions/`."]
     return lines
 
 
 def _layer_section(results: Results) -> list[str]:
-    layer = results.layer
-    lines = ["## 4. Layer size", ""]
-    if layer is None:
+    lines = [
+        "## 4. Layer size",
+        "",
+        f"Lambda allows {LAMBDA_UNZIPPED_LIMIT_MB} MB unzipped for a function and all its layers. Zipped "
+        "with deflate, as `sam package` does. `.py without .pyc`: modules that Lambda (read-only "
+        "code directories) would compile again at every cold start (STYLE.md 5.14).",
+        "",
+    ]
+    if not results.layers:
         return [*lines, "Not measured."]
-    if layer.error:
-        return [*lines, f"Source: {layer.source}. Failed: {layer.error}"]
-    lines += _table(
-        ["source", "unzipped MB", "zipped MB", "files", ".py without cpython-313 .pyc"],
-        [
+    rows = []
+    for layer in results.layers:
+        if layer.error:
+            rows.append([layer.source, "failed", "", "", layer.error])
+            continue
+        rows.append(
             [
                 layer.source,
-                f"{layer.unzipped_mb:.1f} (Lambda limit {LAMBDA_UNZIPPED_LIMIT_MB} with the function)",
+                f"{layer.unzipped_mb:.1f}",
                 f"{layer.zipped_mb:.1f}",
                 str(layer.files),
                 f"{layer.py_without_pyc} of {layer.py_files}",
             ]
-        ],
-    )
-    lines += ["", "Largest top-level entries:", ""]
-    lines += _table(["entry", "MB"], [[f"`{name}`", f"{size:.1f}"] for name, size in layer.largest])
+        )
+    lines += _table(["source", "unzipped MB", "zipped MB", "files", ".py without cpython-313 .pyc"], rows)
+    for layer in results.layers:
+        if layer.largest:
+            lines += ["", f"Largest top-level entries ({layer.source}):", ""]
+            lines += _table(["entry", "MB"], [[f"`{name}`", f"{size:.1f}"] for name, size in layer.largest])
     return lines
 
 

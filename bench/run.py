@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         warm = _step("warm CPU per request", lambda: cpu.measure(targets, workdir, warmups, iterations))
         with quiet():
             rows = _step("AWS requests per route", lambda: ddb_requests.count(stack, data))
-    layer = _step("layer size", layer_size.measure)
+    layers = _step("layer size", layer_size.measure)
     if note := layer_size.staleness():
         notes.append(note)
 
@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         warm_iterations=iterations,
         warm_warmups=warmups,
         rows=rows,
-        layer=layer,
+        static_scans=ddb_requests.static_scans(),
+        layers=layers,
         notes=notes,
     )
     text = render(results)

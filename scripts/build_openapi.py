@@ -23,6 +23,8 @@ and nothing else is changed:
   422 and dropped elsewhere; its component schemas (and ResponseValidationError, which no route
   uses) go when nothing refers to them.
 - 204 and 304 have no body, so Powertools' placeholder content on them is dropped.
+- `LINKS`: OpenAPI links from an answer to the operations its values feed (a created agenda's
+  id to its GET, PUT, PATCH and DELETE), for readers and for Schemathesis' stateful tests.
 - Each operation is tagged with its function's name, so the docs group routes by resource.
 
 Every documented operation must be in both tables and every table entry must be an operation:
@@ -104,6 +106,30 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/openapi.json": (400,),
     "GET /v1/docs": (400,),
     "GET /v1/docs/{asset}": (400, 404),
+}
+
+# operation -> status -> link name -> (target operation, its parameters as runtime expressions)
+_AGENDA_ITEM = "/v1/agendas/{agenda_id}"
+_FROM_BODY = {"agenda_id": "$response.body#/id"}
+LINKS: dict[str, dict[str, dict[str, tuple[str, dict[str, str]]]]] = {
+    "POST /v1/agendas": {
+        "201": {
+            "GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY),
+            "ReplaceAgenda": (f"PUT {_AGENDA_ITEM}", _FROM_BODY),
+            "UpdateAgenda": (f"PATCH {_AGENDA_ITEM}", _FROM_BODY),
+            "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY),
+        }
+    },
+    f"PUT {_AGENDA_ITEM}": {
+        "200": {"GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY), "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY)}
+    },
+    f"PATCH {_AGENDA_ITEM}": {
+        "200": {"GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY), "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY)}
+    },
+    # After a DELETE the agenda is gone: a GET of the same id must be a 404.
+    f"DELETE {_AGENDA_ITEM}": {
+        "204": {"GetDeletedAgenda": (f"GET {_AGENDA_ITEM}", {"agenda_id": "$request.path.agenda_id"})}
+    },
 }
 
 PROBLEM_JSON = "application/problem+json"
@@ -326,6 +352,9 @@ def merge(schemas: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
 
 def _complete(document: dict[str, Any], owners: Mapping[tuple[str, str], str]) -> None:
     keys = {f"{method} {path}" for method, path, _ in operations(document)}
+    unknown_links = sorted(set(LINKS) - keys)
+    if unknown_links:
+        raise BuildError(f"LINKS in scripts/build_openapi.py names no operation: {unknown_links}")
     for table_name, table in (("SECURITY", SECURITY), ("PROBLEMS", PROBLEMS)):
         missing, extra = sorted(keys - set(table)), sorted(set(table) - keys)
         if missing or extra:
@@ -351,6 +380,7 @@ def _complete(document: dict[str, Any], owners: Mapping[tuple[str, str], str]) -
         operation.setdefault("tags", [owners[(method, path)]])
         _apply_security(operation, SECURITY[key])
         _apply_problems(operation, PROBLEMS[key])
+        _apply_links(operation, key, keys)
 
     unused = {name: schemas.pop(name) for name in POWERTOOLS_VALIDATION_SCHEMAS if name in schemas}
     for name, schema in unused.items():
@@ -388,6 +418,26 @@ def _apply_problems(operation: dict[str, Any], statuses: tuple[int, ...]) -> Non
     for status in sorted(statuses):
         responses.setdefault(str(status), {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"})
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _pointer(key: str) -> str:
+    """ "GET /v1/a/{id}" -> "#/paths/~1v1~1a~1{id}/get" (RFC 6901 escaping)."""
+    method, path = key.split(" ", 1)
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
+
+
+def _apply_links(operation: dict[str, Any], key: str, keys: set[str]) -> None:
+    for status, links in LINKS.get(key, {}).items():
+        response = operation["responses"].get(status)
+        if response is None or "$ref" in response:
+            raise BuildError(f"LINKS: {key} has no own {status} response to link from")
+        for name, (target, parameters) in links.items():
+            if target not in keys:
+                raise BuildError(f"LINKS: {key} {status} {name} points at {target}, not an operation")
+            response.setdefault("links", {})[name] = {
+                "operationRef": _pointer(target),
+                "parameters": dict(parameters),
+            }
 
 
 def build_document(apps: Mapping[str, Any] | None = None) -> dict[str, Any]:

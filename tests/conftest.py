@@ -27,6 +27,8 @@ os.environ.update(
         "SIGNING_KEY_SECRET_ARN": "TokenSigningKeySecret",
         "CORS_ALLOW_ORIGINS": "https://app.example.com",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # Most tests read right after writing; the micro-cache has its own tests.
+        "PUBLIC_READ_CACHE_SECONDS": "0",
         "POWERTOOLS_DEV": "false",
     }
 )
@@ -40,7 +42,9 @@ def _reset_process_caches() -> None:
     """Forget what a warm container would remember between tests (keys, slug cache)."""
     from agenda_core.integrations import secrets
     from agenda_core.services import agendas
+    from agenda_core.settings import get_settings
 
+    get_settings.cache_clear()  # re-read at the first request, after the gateway set the env
     secrets.reset_cache()
     agendas._slug_cache.clear()
 

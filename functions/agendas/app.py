@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import gc
+
+# No garbage collection while the cold start imports: nothing it allocates is garbage, and the
+# collector's passes over it cost ~25 ms (bench/RESULTS.md). Re-enabled, after a freeze, below.
+gc.disable()
+
 from datetime import date
 from typing import Annotated, Any
 
@@ -11,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
+from agenda_core.http.public_cache import PublicReadCache
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import documented, json_response, no_content, not_modified
@@ -24,8 +30,10 @@ from agenda_core.schemas.agendas import (
 )
 from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, PerPage, prefixed_id_pattern
 from agenda_core.services import agendas
+from agenda_core.settings import get_settings
 
 app = create_app()
+public_reads = PublicReadCache(get_settings().public_read_cache_seconds)
 
 AgendaIdOrSlug = Annotated[
     str, Path(pattern=AGENDA_ID_OR_SLUG_PATTERN, max_length=64, description="An agenda id or its slug.")
@@ -93,12 +101,27 @@ def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = N
 )
 def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = None) -> Response[Any]:
     caller = current_caller(app, required=False)
-    if if_none_match:
+    root = base_url(app)
+
+    def hit(etag: str) -> bool:
+        return bool(if_none_match) and agendas.etag_matches(if_none_match or "", etag)
+
+    def current_etag() -> tuple[str, bool]:
         # One small read of the agenda item answers a conditional request (API.md §5).
-        etag, public = agendas.full_agenda_etag(caller, agenda_id, base_url(app))
-        if agendas.etag_matches(if_none_match, etag):
+        return agendas.full_agenda_etag(caller, agenda_id, root)
+
+    if caller.is_anonymous:
+        return public_reads.respond(
+            (agenda_id, root),
+            if_none_match_hit=hit,
+            current_etag=current_etag if if_none_match else None,
+            render=lambda: agendas.read_full_agenda(caller, agenda_id, root),
+        )
+    if if_none_match:
+        etag, public = current_etag()
+        if hit(etag):
             return not_modified(etag, public=public)
-    full = agendas.read_full_agenda(caller, agenda_id, base_url(app))
+    full = agendas.read_full_agenda(caller, agenda_id, root)
     return json_response(full.body, etag=full.etag, public=full.public)
 
 
@@ -138,5 +161,5 @@ def handle_delete_agenda(agenda_id: AgendaId, if_match: IfMatch = None) -> Respo
 
 
 lambda_handler = make_handler(app)
-# STYLE.md 5.13: import-time objects never need collecting; freezing them keeps full GC passes short.
-gc.freeze()
+gc.freeze()  # STYLE.md 5.13: import-time objects never need collecting; keep them out of GC passes
+gc.enable()

@@ -70,13 +70,17 @@ def function_apps() -> dict[str, Any]:
     return build_openapi.load_apps()
 
 
-def _reset_caches() -> None:
-    """Forget settings and the signing key read under another environment."""
+def reset_process_caches() -> None:
+    """Forget what a warm container remembers: settings, the signing key, the agendas' caches."""
     from agenda_core.integrations import secrets
+    from agenda_core.services import agendas
     from agenda_core.settings import get_settings
 
     get_settings.cache_clear()
     secrets.reset_cache()
+    for cache in ("_slug_cache",):  # whatever the service keeps between requests
+        if hasattr(getattr(agendas, cache, None), "clear"):
+            getattr(agendas, cache).clear()
 
 
 @dataclass
@@ -114,12 +118,29 @@ def gateway() -> Iterator[Any]:
         app = GatewayApp(str(TEMPLATE), resources=refs, base_url=BASE_URL, region=REGION)
         # What the first request would do, done now so the settings read the right values.
         apply_environment(app.environment())
-        _reset_caches()
+        reset_process_caches()
         yield app
-    _reset_caches()
+    reset_process_caches()
 
 
 @pytest.fixture(scope="module")
 def account(gateway: Any) -> Account:
     """A signed-up user with a valid access token."""
     return sign_up_and_log_in(gateway, "contract-tests@example.com", "contract-password-1", "Contract Tests")
+
+
+def empty_tables() -> None:
+    """Delete every item of the template's tables (inside the fixture's mock): a fresh world."""
+    import boto3
+
+    from local.template import table_specs
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    for spec in table_specs(str(TEMPLATE)):
+        keys = [key["AttributeName"] for key in spec.create_kwargs["KeySchema"]]
+        for page in client.get_paginator("scan").paginate(
+            TableName=spec.logical_id, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
+            ExpressionAttributeNames={f"#k{i}": key for i, key in enumerate(keys)},
+        ):
+            for item in page["Items"]:
+                client.delete_item(TableName=spec.logical_id, Key={key: item[key] for key in keys})

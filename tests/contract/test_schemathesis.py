@@ -1,58 +1,32 @@
-"""Schemathesis over every operation of the committed OpenAPI document, in-process.
+"""Schemathesis over every operation of the committed OpenAPI document (see fuzzing.py).
 
-The document (functions/docs/openapi.json) drives the generation; each request goes through the
-in-process API Gateway (`GatewayApp`, WSGI) to the real handlers over moto, with a valid bearer
-token, and every built-in check of Schemathesis 4 runs on every response (its default: all
-enabled). Bounded and repeatable: a fixed seed, derandomized Hypothesis, 40 examples per
-operation for the fuzzing phase, no deadline.
+- `test_api`: the examples, coverage and fuzzing phases, per operation, all checks.
+- `test_api_with_open_failures`: the same for the operations that fail now (OPEN_FAILURES in
+  fuzzing.py, reported to the lead), xfail and strict: an operation that stops failing XPASSes,
+  which fails until it moves back to `test_api` (delete this test with the last one: a filter
+  that matches nothing is an error).
+- `test_api_apart_from_open_failures`: every operation again, skipping only the cases that
+  reproduce an open failure, so nothing else can regress on those operations meanwhile.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import hypothesis
 import pytest
 import schemathesis
-from hypothesis import HealthCheck
 
-from tests.contract.conftest import Account, committed_document
-
-MAX_EXAMPLES = 40
-
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": 20260601,
-        "generation": {"max-examples": MAX_EXAMPLES},
-        # Every phase the pytest integration runs: explicit examples, coverage, fuzzing.
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
-    }
+from tests.contract.conftest import Account
+from tests.contract.fuzzing import (
+    API,
+    OPEN_FAILURES,
+    OPEN_OPERATIONS,
+    SETTINGS,
+    documented_operations,
+    open_failure,
+    prepare,
+    schema,
 )
-# Values only the API itself can issue, so no generated value is "valid" in the sense that
-# matters: a cursor is opaque and tamper-proof (API.md §1: a forged one is a 400), an upload id
-# must name a ready upload of the caller (API.md §6: otherwise 422). Positive cases leave them
-# out (a positive case stays positive without an optional field); negative cases still send them.
-SERVER_ISSUED_QUERY: dict[str, tuple[str, ...]] = {"GET /v1/agendas": ("cursor",)}
-SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {
-    "POST /v1/agendas": ("icon",),
-    "PUT /v1/agendas/{agenda_id}": ("icon",),
-    "PATCH /v1/agendas/{agenda_id}": ("icon",),
-}
-
-
-class ApiUnderTest:
-    """The WSGI app Schemathesis calls (its probes too): the gateway of this module's fixture."""
-
-    target: Any = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        assert self.target is not None, "the gateway fixture is not active"
-        return self.target(environ, start_response)
-
-
-API = ApiUnderTest()
-schema = schemathesis.openapi.from_dict(committed_document(), config=CONFIG)
-schema.app = API
 
 
 @pytest.fixture(autouse=True)
@@ -63,15 +37,9 @@ def _route_to_gateway(gateway: Any) -> Any:
 
 
 def test_every_documented_operation_is_tested() -> None:
-    documented = {
-        f"{method.upper()} {path}"
-        for path, item in committed_document()["paths"].items()
-        for method in item
-        if method in {"get", "put", "post", "patch", "delete"}
-    }
     generated = {result.ok().label for result in schema.get_all_operations()}
-    assert generated == documented
-    assert len(generated) >= 13
+    assert generated == documented_operations()
+    assert set(OPEN_OPERATIONS) <= generated
 
 
 def test_all_checks_are_enabled() -> None:
@@ -97,20 +65,25 @@ def test_all_checks_are_enabled() -> None:
     assert [name for name in sorted(names) if not config.get_by_name(name=name).enabled] == []
 
 
+@schema.exclude(name=OPEN_OPERATIONS).parametrize()
+@SETTINGS
+def test_api(case: schemathesis.Case, account: Account) -> None:
+    prepare(case)
+    case.call_and_validate(headers=account.headers)
+
+
+@pytest.mark.xfail(strict=True, reason="open failures: " + "; ".join(f"{k} {v}" for k, v in OPEN_FAILURES.items()))
+@schema.include(name=OPEN_OPERATIONS).parametrize()
+@SETTINGS
+def test_api_with_open_failures(case: schemathesis.Case, account: Account) -> None:
+    prepare(case)
+    case.call_and_validate(headers=account.headers)
+
+
 @schema.parametrize()
-@hypothesis.settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-)
-def test_api(case: schemathesis.Case, gateway: Any, account: Account) -> None:
-    if case.meta is not None and case.meta.generation.mode.is_positive:
-        for name in SERVER_ISSUED_QUERY.get(case.operation.label, ()):
-            if case.query:
-                case.query.pop(name, None)
-        for name in SERVER_ISSUED_BODY.get(case.operation.label, ()):
-            if isinstance(case.body, dict):
-                case.body.pop(name, None)
+@SETTINGS
+def test_api_apart_from_open_failures(case: schemathesis.Case, account: Account) -> None:
+    prepare(case)
+    if open_failure(case) is not None:
+        return
     case.call_and_validate(headers=account.headers)

@@ -41,6 +41,9 @@ class Settings:
     aws_connect_timeout_seconds: float = 1.0
     aws_read_timeout_seconds: float = 3.0
     retry_after_seconds: int = 1
+    # Anonymous reads of a published agenda may be served from a warm container's memory for
+    # this long (responses say max-age=60 anyway): http/public_cache.py.
+    public_read_cache_seconds: float = 5.0
     # A member map on the agenda item keeps permission checks on one item; cap it so it stays small.
     max_members_per_agenda: int = 100
 
@@ -57,4 +60,5 @@ def get_settings() -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),
+        public_read_cache_seconds=float(env.get("PUBLIC_READ_CACHE_SECONDS", "5")),
     )

@@ -12,7 +12,10 @@ from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, Unicode
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from agenda_core.aws_session import share_with_pynamodb
 from agenda_core.settings import get_settings
+
+share_with_pynamodb()
 
 
 class TableMeta:

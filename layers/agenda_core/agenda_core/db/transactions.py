@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from agenda_core.db.base import TableMeta
+from agenda_core.db.base import TableItem
 from agenda_core.errors import ServiceUnavailable
 from agenda_core.observability import logger
 from agenda_core.settings import get_settings
@@ -30,14 +29,9 @@ _UNAVAILABLE_CODES = frozenset(
 )
 
 
-@cache
 def _connection() -> Connection:
-    return Connection(
-        region=TableMeta.region,
-        max_retry_attempts=TableMeta.max_retry_attempts,
-        connect_timeout_seconds=TableMeta.connect_timeout_seconds,
-        read_timeout_seconds=TableMeta.read_timeout_seconds,
-    )
+    # The records' own connection: one DynamoDB client for reads, writes and transactions.
+    return TableItem._get_connection().connection
 
 
 class Transaction(TransactWrite):

@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from agenda_core.errors import BadRequest, Conflict, ValidationFailed
 from agenda_core.http.request import header
+from agenda_core.integrations.aws import client
 from agenda_core.settings import get_settings
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
@@ -44,16 +45,10 @@ def _config() -> Any:
 @cache
 def _persistence() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-    from botocore.config import Config
 
-    settings = get_settings()
+    # Our client: the shared session, standard retries, short timeouts (RELIABILITY.md).
     return DynamoDBPersistenceLayer(
-        table_name=settings.idempotency_table_name,
-        boto_config=Config(
-            retries={"mode": "standard", "total_max_attempts": settings.aws_total_max_attempts},
-            connect_timeout=settings.aws_connect_timeout_seconds,
-            read_timeout=settings.aws_read_timeout_seconds,
-        ),
+        table_name=get_settings().idempotency_table_name, boto3_client=client("dynamodb")
     )
 
 

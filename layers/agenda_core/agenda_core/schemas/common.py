@@ -88,7 +88,7 @@ Timestamp = Annotated[
 class RequestModel(BaseModel):
     """A request body: unknown and read-only fields are refused (API.md: 422 naming the field)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=False)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _is_empty(value: Any) -> bool:
@@ -102,7 +102,7 @@ class PublicModel(BaseModel):
     sessions still says ``"sessions": []``).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     always_present: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
