@@ -4,8 +4,9 @@
     .venv/bin/python scripts/build_openapi.py --check   # exit 1 when the committed one is stale
 
 Each `functions/<name>/app.py` is imported by file path (the layer on sys.path, the function's
-directory on sys.path only while it imports, as in Lambda) and its `app.get_openapi_schema()` is
-merged with Powertools' `OpenAPIMerge(on_conflict="error")`. That merge silently overwrites a
+directory on sys.path only while it imports, as in Lambda) and its OpenAPI, as Powertools would
+serve it (`app.get_openapi_json_schema()`), is merged with Powertools'
+`OpenAPIMerge(on_conflict="error")`. That merge silently overwrites a
 component of the same name (STYLE.md 5.4), so this script first fails on a component name two
 functions define differently, and on a duplicate operationId.
 
@@ -121,10 +122,16 @@ LINKS: dict[str, dict[str, dict[str, tuple[str, dict[str, str]]]]] = {
         }
     },
     f"PUT {_AGENDA_ITEM}": {
-        "200": {"GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY), "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY)}
+        "200": {
+            "GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY),
+            "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY),
+        }
     },
     f"PATCH {_AGENDA_ITEM}": {
-        "200": {"GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY), "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY)}
+        "200": {
+            "GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY),
+            "DeleteAgenda": (f"DELETE {_AGENDA_ITEM}", _FROM_BODY),
+        }
     },
     # After a DELETE the agenda is gone: a GET of the same id must be a 404.
     f"DELETE {_AGENDA_ITEM}": {

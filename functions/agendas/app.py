@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
+from agenda_core.etags import if_none_match_hit
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.public_cache import PublicReadCache
@@ -104,7 +105,7 @@ def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = No
     root = base_url(app)
 
     def hit(etag: str) -> bool:
-        return bool(if_none_match) and agendas.etag_matches(if_none_match or "", etag)
+        return bool(if_none_match) and if_none_match_hit(if_none_match, etag)
 
     def current_etag() -> tuple[str, bool]:
         # One small read of the agenda item answers a conditional request (API.md §5).

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
+from agenda_core.etags import if_none_match_hit
 from agenda_core.http.request import base_url_of
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import PUBLIC_CACHE, not_modified
-from agenda_core.services.etags import if_none_match_hit
 
 HERE = FilePath(__file__).resolve().parent
 OPENAPI_FILE = HERE / "openapi.json"

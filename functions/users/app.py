@@ -17,12 +17,16 @@ from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.request import base_url
 from agenda_core.http.resolver import create_app, make_handler
-from agenda_core.http.responses import documented, json_response
+from agenda_core.http.responses import conditional_json, documented, json_response
 from agenda_core.schemas.users import UserCreate, UserPublic
 from agenda_core.services import users
 
 app = create_app()
 
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=1024)]
+ETAG_HEADER = {
+    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
+}
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.")
 ]
@@ -45,11 +49,14 @@ def handle_create_user(body: UserCreate, idempotency_key: IdempotencyKey = None)
 @app.get(
     "/v1/users/me",
     summary="The signed-in user",
-    responses={200: documented(UserPublic, "The caller.")},
+    responses={
+        200: documented(UserPublic, "The caller.", ETAG_HEADER),
+        304: {"description": "Not modified."},
+    },
 )
-def handle_get_me() -> Response[Any]:
+def handle_get_me(if_none_match: IfNoneMatch = None) -> Response[Any]:
     caller = current_caller(app, required=True)
-    return json_response(users.get_me(caller, base_url(app)))
+    return conditional_json(users.get_me(caller, base_url(app)), if_none_match)
 
 
 lambda_handler = make_handler(app)

@@ -98,7 +98,9 @@ class Account:
 
 def sign_up_and_log_in(gateway: Any, email: str, password: str, name: str) -> Account:
     """A user through the API itself (POST /v1/users, POST /v1/auth/token)."""
-    created = gateway.request("POST", "/v1/users", json_body={"email": email, "password": password, "name": name})
+    created = gateway.request(
+        "POST", "/v1/users", json_body={"email": email, "password": password, "name": name}
+    )
     assert created.status == 201, created.body
     login = gateway.request("POST", "/v1/auth/token", json_body={"email": email, "password": password})
     assert login.status == 200, login.body
@@ -107,20 +109,29 @@ def sign_up_and_log_in(gateway: Any, email: str, password: str, name: str) -> Ac
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[Any]:
-    """The whole API in-process, over moto, with the tables and secret of template.yaml."""
+    """The whole API in-process, over moto, with the tables and secret of template.yaml.
+
+    The template's environment is put in os.environ for the module and taken out after, so
+    tests elsewhere see the environment they set up.
+    """
     from moto import mock_aws
 
     from local.gateway import GatewayApp, apply_environment
     from local.template import create_resources
 
-    with mock_aws():
-        refs = create_resources(str(TEMPLATE), region=REGION)
-        app = GatewayApp(str(TEMPLATE), resources=refs, base_url=BASE_URL, region=REGION)
-        # What the first request would do, done now so the settings read the right values.
-        apply_environment(app.environment())
+    saved = dict(os.environ)
+    try:
+        with mock_aws():
+            refs = create_resources(str(TEMPLATE), region=REGION)
+            app = GatewayApp(str(TEMPLATE), resources=refs, base_url=BASE_URL, region=REGION)
+            # What the first request would do, done now so the settings read the right values.
+            apply_environment(app.environment())
+            reset_process_caches()
+            yield app
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
         reset_process_caches()
-        yield app
-    reset_process_caches()
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +150,8 @@ def empty_tables() -> None:
     for spec in table_specs(str(TEMPLATE)):
         keys = [key["AttributeName"] for key in spec.create_kwargs["KeySchema"]]
         for page in client.get_paginator("scan").paginate(
-            TableName=spec.logical_id, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
+            TableName=spec.logical_id,
+            ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
             ExpressionAttributeNames={f"#k{i}": key for i, key in enumerate(keys)},
         ):
             for item in page["Items"]:

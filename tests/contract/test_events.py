@@ -128,7 +128,10 @@ def test_event_is_well_formed(name: str) -> None:
     method, resource = route_of(event)
     assert name.startswith(f"{template_functions()[(method, resource)]}/"), "events/<function>/..."
     context = event["requestContext"]
-    assert {k: context[k] for k in ("resourcePath", "httpMethod")} == {"resourcePath": resource, "httpMethod": method}
+    assert {k: context[k] for k in ("resourcePath", "httpMethod")} == {
+        "resourcePath": resource,
+        "httpMethod": method,
+    }
     assert {"requestId", "stage", "domainName"} <= context.keys()
     # The path is the resource with its parameters filled in.
     filled = resource
@@ -300,4 +303,4 @@ def test_env_json_overrides_only_declared_variables() -> None:
         function_id: sorted(set(env[function_id]) - set(function_environment(TEMPLATE, function_id)))
         for function_id in functions(TEMPLATE)
     }
-    assert undeclared == dict.fromkeys(functions(TEMPLATE), [])
+    assert undeclared == {function_id: [] for function_id in functions(TEMPLATE)}

@@ -134,7 +134,9 @@ def test_check_mode_from_the_command_line() -> None:
         timeout=120,
         check=False,
     )
-    assert (result.returncode, result.stdout) == (0, "functions/docs/openapi.json is up to date\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "functions/docs/openapi.json is up to date\n"), (
+        result.stderr
+    )
 
 
 def test_merge_refuses_conflicting_components_and_operation_ids() -> None:

@@ -72,7 +72,9 @@ def test_api(case: schemathesis.Case, account: Account) -> None:
     case.call_and_validate(headers=account.headers)
 
 
-@pytest.mark.xfail(strict=True, reason="open failures: " + "; ".join(f"{k} {v}" for k, v in OPEN_FAILURES.items()))
+@pytest.mark.xfail(
+    strict=True, reason="open failures: " + "; ".join(f"{k} {v}" for k, v in OPEN_FAILURES.items())
+)
 @schema.include(name=OPEN_OPERATIONS).parametrize()
 @SETTINGS
 def test_api_with_open_failures(case: schemathesis.Case, account: Account) -> None:

@@ -38,7 +38,9 @@ def run_workflow(gateway: Any, *, skip_open_failures: bool) -> None:
             empty_tables()
             reset_process_caches()
             n = next(_USERS)
-            self.account = sign_up_and_log_in(gateway, f"stateful-{n}@example.com", "stateful-password", "Stateful")
+            self.account = sign_up_and_log_in(
+                gateway, f"stateful-{n}@example.com", "stateful-password", "Stateful"
+            )
 
         def before_call(self, case: schemathesis.Case) -> None:
             prepare(case)
@@ -51,13 +53,18 @@ def run_workflow(gateway: Any, *, skip_open_failures: bool) -> None:
                 return
             # `headers` too, not only the transport's: the auth checks must see the token as explicit.
             case.validate_response(
-                response, headers=self.account.headers, transport_kwargs=kwargs or None, recorder=self.recorder
+                response,
+                headers=self.account.headers,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
             )
 
     Workflow.run(settings=hypothesis.settings(SETTINGS, max_examples=SCENARIOS, stateful_step_count=STEPS))
 
 
-@pytest.mark.xfail(strict=False, reason="open failures F2, F3, F7 (fuzzing.py) break chains that start with POST /v1/agendas")
+@pytest.mark.xfail(
+    strict=False, reason="open failures F2, F3, F7 (fuzzing.py) break chains that start with POST /v1/agendas"
+)
 def test_stateful(gateway: Any) -> None:
     run_workflow(gateway, skip_open_failures=False)
 

@@ -91,7 +91,9 @@ def test_concurrent_requests_with_one_key_execute_once(api, aws, monkeypatch, ow
         first = pool.submit(containers[0].request, "POST", "/v1/agendas", json_body=body, headers=headers)
         assert started.wait(10)
         racing = list(
-            pool.map(lambda c: c.request("POST", "/v1/agendas", json_body=body, headers=headers), containers[1:])
+            pool.map(
+                lambda c: c.request("POST", "/v1/agendas", json_body=body, headers=headers), containers[1:]
+            )
         )
         release.set()
         winner = first.result()
@@ -99,6 +101,10 @@ def test_concurrent_requests_with_one_key_execute_once(api, aws, monkeypatch, ow
 
     assert winner.status == 201
     assert [(r.status, r.json()["code"]) for r in racing] == [(409, "idempotency_in_progress")] * 19
-    assert (replay.status, replay.json(), replay.header("Idempotent-Replayed")) == (201, winner.json(), "true")
+    assert (replay.status, replay.json(), replay.header("Idempotent-Replayed")) == (
+        201,
+        winner.json(),
+        "true",
+    )
     assert len(executions) == 1
     assert [a["id"] for a in api.request("GET", "/v1/agendas").json()["agendas"]] == [winner.json()["id"]]

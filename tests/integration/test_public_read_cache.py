@@ -11,7 +11,6 @@ from tests.conftest import BASE_URL, TEMPLATE
 @pytest.fixture
 def cached_api(aws, monkeypatch):
     from agenda_core.settings import get_settings
-
     from local.gateway import GatewayApp
 
     monkeypatch.setenv("PUBLIC_READ_CACHE_SECONDS", "60")
@@ -39,7 +38,9 @@ def test_anonymous_bursts_are_served_from_memory_members_are_not(cached_api, mon
     conditional = cached_api.request(
         "GET", f"/v1/agendas/{agenda['id']}", headers={"If-None-Match": first.header("ETag")}
     )
-    cached_api.request("PATCH", f"/v1/agendas/{agenda['id']}", json_body={"name": "New"}, headers=owner["headers"])
+    cached_api.request(
+        "PATCH", f"/v1/agendas/{agenda['id']}", json_body={"name": "New"}, headers=owner["headers"]
+    )
     member = cached_api.request("GET", f"/v1/agendas/{agenda['id']}", headers=owner["headers"])
 
     assert len(queries) == 2  # the first anonymous read and the member's read
@@ -56,7 +57,9 @@ def test_unpublished_agendas_are_never_cached(cached_api):
     hidden = create_agenda(cached_api, owner)
 
     misses = [cached_api.request("GET", f"/v1/agendas/{hidden['id']}") for _ in range(2)]
-    cached_api.request("PATCH", f"/v1/agendas/{hidden['id']}", json_body={"published": True}, headers=owner["headers"])
+    cached_api.request(
+        "PATCH", f"/v1/agendas/{hidden['id']}", json_body={"published": True}, headers=owner["headers"]
+    )
     now_public = cached_api.request("GET", f"/v1/agendas/{hidden['id']}")
 
     assert [r.status for r in misses] == [404, 404]

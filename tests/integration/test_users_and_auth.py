@@ -137,3 +137,15 @@ def test_tokens_in_the_query_string_are_refused(api):
     assert response.status == 400
     assert response.json()["code"] == "credentials_in_query"
     assert account["token"] not in response.body.decode()
+
+
+def test_me_has_an_etag_and_answers_304(api):
+    account = sign_up(api)
+    first = api.request("GET", "/v1/users/me", headers=account["headers"])
+
+    again = api.request(
+        "GET", "/v1/users/me", headers={**account["headers"], "If-None-Match": first.header("ETag")}
+    )
+
+    assert first.header("ETag").startswith('"') and not first.header("ETag").startswith("W/")
+    assert (again.status, again.body, again.header("ETag")) == (304, b"", first.header("ETag"))

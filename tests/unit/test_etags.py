@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from agenda_core.services.etags import if_match_versions, if_none_match_hit, make_etag
+from agenda_core.etags import if_match_versions, if_none_match_hit, make_etag
 
 
 def test_etags_are_strong_and_differ_by_variant_but_not_by_call():

@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel
 
+from agenda_core.etags import content_etag, if_none_match_hit
 from agenda_core.schemas.common import PublicModel
 
 JSON = "application/json"
@@ -34,6 +35,18 @@ def json_response(
     if location:
         headers["Location"] = location
     return Response(status_code=status, content_type=JSON, body=body.model_dump_json(), headers=headers)
+
+
+def conditional_json(body: PublicModel, if_none_match: str | None) -> Response[str]:
+    """A single-object GET whose ETag is a digest of its bytes, answering 304 when the client
+    already holds them (the read happens either way; the bytes on the wire do not)."""
+    text = body.model_dump_json()
+    etag = content_etag(text)
+    if if_none_match_hit(if_none_match, etag):
+        return not_modified(etag, public=False)
+    return Response(
+        status_code=200, content_type=JSON, body=text, headers={"ETag": etag, "Cache-Control": NO_STORE}
+    )
 
 
 def not_modified(etag: str, *, public: bool) -> Response[str]:

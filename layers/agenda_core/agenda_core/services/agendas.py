@@ -32,13 +32,13 @@ from agenda_core.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from agenda_core.etags import if_match_versions, make_etag
 from agenda_core.integrations.secrets import signing_key
 from agenda_core.observability import logger
 from agenda_core.schemas.agendas import AgendaCreate, AgendaFull, AgendaPage, AgendaPublic, AgendaUpdate
 from agenda_core.schemas.auth import EDITOR_ROLES, Caller
 from agenda_core.schemas.common import Pagination
 from agenda_core.services import slugs
-from agenda_core.services.etags import if_match_versions, if_none_match_hit, make_etag
 from agenda_core.services.links import agenda_url
 
 # Writable fields that may be absent (PUT leaves them out to clear them; PATCH sends null).
@@ -320,10 +320,6 @@ def full_agenda_etag(caller: Caller, id_or_slug: str, base_url: str) -> tuple[st
     if not _is_visible(record, caller):
         raise NotFound("No agenda with this id or slug.")
     return _agenda_etag(record, caller, "full", base_url), _audience(record, caller) == "public"
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    return if_none_match_hit(if_none_match, etag)
 
 
 # --- replace and patch -----------------------------------------------------------------------

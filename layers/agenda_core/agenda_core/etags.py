@@ -1,4 +1,5 @@
-"""Strong ETags of agenda state (RFC 9110 §8.8.3).
+"""Strong ETags and conditional-request headers (RFC 9110 §8.8.3, §13) (a leaf: imports nothing
+from agenda_core).
 
 An ETag is ``"<version>.<variant>"``: ``version`` is the agenda's change counter (every write
 under the agenda bumps it) and ``variant`` tells apart representations of the same version (the
@@ -51,3 +52,8 @@ def if_none_match_hit(header: str | None, etag: str) -> bool:
         return True
     bare = etag.strip('"')
     return any(raw.strip().removeprefix("W/").strip('"') == bare for raw in header.split(","))
+
+
+def content_etag(text: str) -> str:
+    """A strong ETag for a representation with no version of its own: a digest of its bytes."""
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
