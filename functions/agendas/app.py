@@ -8,7 +8,6 @@ import gc
 # collector's passes over it cost ~25 ms (bench/RESULTS.md). Re-enabled, after a freeze, below.
 gc.disable()
 
-from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -29,7 +28,7 @@ from agenda_core.schemas.agendas import (
     AgendaReplace,
     AgendaUpdate,
 )
-from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, PerPage, prefixed_id_pattern
+from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, LocalDate, PerPage, prefixed_id_pattern
 from agenda_core.services import agendas
 from agenda_core.settings import get_settings
 
@@ -45,7 +44,13 @@ IfMatch = Annotated[
 ]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=1024)]
 IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.")
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.",
+        # Documented here, checked by http/idempotency.py (400 invalid_idempotency_key).
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,255}$"},
+    ),
 ]
 ETAG_HEADER = {
     "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
@@ -58,9 +63,11 @@ ETAG_HEADER = {
     responses={200: documented(AgendaPage, "A page of published agendas.")},
 )
 def handle_list_agendas(
-    starts_after: Annotated[date | None, Query(description="Only agendas starting after this date.")] = None,
+    starts_after: Annotated[
+        LocalDate | None, Query(description="Only agendas starting after this date.")
+    ] = None,
     starts_before: Annotated[
-        date | None, Query(description="Only agendas starting before this date.")
+        LocalDate | None, Query(description="Only agendas starting before this date.")
     ] = None,
     per_page: Annotated[PerPage, Query()] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

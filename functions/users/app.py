@@ -28,7 +28,13 @@ ETAG_HEADER = {
     "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
 }
 IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.")
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.",
+        # Documented here, checked by http/idempotency.py (400 invalid_idempotency_key).
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,255}$"},
+    ),
 ]
 
 

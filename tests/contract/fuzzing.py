@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import zoneinfo
 from typing import Any
 
 import hypothesis
@@ -104,66 +103,6 @@ def prepare(case: schemathesis.Case) -> None:
         value = case.headers[name]
         if name.lower() == "idempotency-key" and isinstance(value, str) and _IDEMPOTENCY_KEY.match(value):
             case.headers[name] = f"{value[:240]}-{next(_KEYS)}"
-
-
-# Failures Schemathesis found in code this suite does not own, reported to the lead with their
-# reproductions. Each predicate recognises the cases that reproduce one; delete it with the fix.
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
-_ZONES = frozenset(zoneinfo.available_timezones())
-_NOT_NULLABLE = ("name", "published", "start_at", "duration", "timezone", "slug")
-_AGENDA_WRITES = ("POST /v1/agendas", "PUT /v1/agendas/{agenda_id}", "PATCH /v1/agendas/{agenda_id}")
-OPEN_FAILURES: dict[str, str] = {
-    "F1": "GET /v1/agendas accepts starts_after/starts_before that are not dates (?starts_before=0 -> 200)",
-    "F2": "agenda writes: the document allows any timezone string, the code 422s non-IANA names",
-    "F3": "PATCH agenda: the document allows null for name/published/start_at/duration/timezone/slug "
-    "and an empty timezone; the code 422s them",
-    "F4": "Idempotency-Key: the document allows any string, the code 400s all but [A-Za-z0-9_-]{1,255}",
-    "F5": "a request body that is not UTF-8 -> 500 on every body route",
-    "F6": "POST /v1/users: the document allows any email string, the code 422s non-addresses",
-    "F7": "agenda writes: duration 37.0 is a JSON Schema integer, the code (StrictInt) 422s it",
-}
-# The operations on which `test_api` fails now (run xfail in `test_api_with_open_failures`).
-OPEN_OPERATIONS = [
-    "GET /v1/agendas",
-    "POST /v1/agendas",
-    "PUT /v1/agendas/{agenda_id}",
-    "PATCH /v1/agendas/{agenda_id}",
-    "POST /v1/users",
-    "POST /v1/auth/token",
-]
-
-
-def open_failure(case: schemathesis.Case) -> str | None:
-    """The id of the open failure this case reproduces, if any."""
-    label, body = case.operation.label, case.body
-    if isinstance(body, bytes | bytearray):
-        return "F5"
-    if label == "GET /v1/agendas":
-        query = case.query or {}
-        if any(
-            n in query and not (isinstance(query[n], str) and _DATE.match(query[n]))
-            for n in ("starts_after", "starts_before")
-        ):
-            return "F1"
-    if label in _AGENDA_WRITES and isinstance(body, dict):
-        timezone = body.get("timezone")
-        if timezone is not None and (not isinstance(timezone, str) or timezone not in _ZONES):
-            return "F2"
-        if label.startswith("PATCH") and any(name in body and body[name] is None for name in _NOT_NULLABLE):
-            return "F3"
-        if isinstance(body.get("duration"), float):
-            return "F7"
-    for name, value in (case.headers or {}).items():
-        if name.lower() == "idempotency-key" and not (
-            isinstance(value, str) and _IDEMPOTENCY_KEY.match(value)
-        ):
-            return "F4"
-    if label == "POST /v1/users" and isinstance(body, dict):
-        email = body.get("email")
-        if isinstance(email, str) and not _EMAIL.match(email):
-            return "F6"
-    return None
 
 
 class ApiUnderTest:

@@ -287,14 +287,6 @@ def test_env_json_names_every_function() -> None:
     assert all(isinstance(value, str) for entry in env.values() for value in entry.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "SAM CLI applies env.json only to variables the template declares for the function "
-        "(samcli/local/lambdafn/env_vars.py); template.yaml does not declare AWS_ENDPOINT_URL or "
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER, so `sam local` would still call real AWS: see the report"
-    ),
-)
 def test_env_json_overrides_only_declared_variables() -> None:
     from local.template import function_environment
 

@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 
 from tests.contract.conftest import Account, empty_tables, reset_process_caches, sign_up_and_log_in
-from tests.contract.fuzzing import API, SETTINGS, open_failure, prepare, schema
+from tests.contract.fuzzing import API, SETTINGS, prepare, schema
 
 SCENARIOS = 30
 STEPS = 10
@@ -30,7 +30,7 @@ def _route_to_gateway(gateway: Any) -> Any:
     API.target = None
 
 
-def run_workflow(gateway: Any, *, skip_open_failures: bool) -> None:
+def test_stateful(gateway: Any) -> None:
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         account: Account
 
@@ -49,8 +49,6 @@ def run_workflow(gateway: Any, *, skip_open_failures: bool) -> None:
             return {"headers": self.account.headers}
 
         def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
-            if skip_open_failures and open_failure(case) is not None:
-                return
             # `headers` too, not only the transport's: the auth checks must see the token as explicit.
             case.validate_response(
                 response,
@@ -60,14 +58,3 @@ def run_workflow(gateway: Any, *, skip_open_failures: bool) -> None:
             )
 
     Workflow.run(settings=hypothesis.settings(SETTINGS, max_examples=SCENARIOS, stateful_step_count=STEPS))
-
-
-@pytest.mark.xfail(
-    strict=False, reason="open failures F2, F3, F7 (fuzzing.py) break chains that start with POST /v1/agendas"
-)
-def test_stateful(gateway: Any) -> None:
-    run_workflow(gateway, skip_open_failures=False)
-
-
-def test_stateful_apart_from_open_failures(gateway: Any) -> None:
-    run_workflow(gateway, skip_open_failures=True)

@@ -127,11 +127,18 @@ def _preflight(app: APIGatewayRestResolver, event: dict[str, Any], rid: str) -> 
             )
         body = event.get("body")
         if body:
-            size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
-            if size > get_settings().max_body_bytes:
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+            if len(raw) > get_settings().max_body_bytes:
                 raise PayloadTooLarge(f"The body may be at most {get_settings().max_body_bytes} bytes.")
             if method in _BODY_METHODS:
                 _check_media_type(event, method)
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    # JSON text is UTF-8 (RFC 8259 §8.1); Powertools would raise decoding it (a 500).
+                    raise BadRequest(
+                        "The body is not valid JSON (not UTF-8).", code="malformed_json"
+                    ) from None
     except ApiError as error:
         return _problem_dict(error, path, rid)
     return None

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, StrictBool, StrictInt, StringConstraints, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 from agenda_core.schemas.common import (
     LocalDate,
@@ -21,7 +29,18 @@ from agenda_core.schemas.common import (
 AgendaName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
 Location = Annotated[str, StringConstraints(max_length=200)]
-Duration = Annotated[StrictInt, Field(ge=1, le=60, description="Whole days, 1-60.")]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON has one number type: 3 and 3.0 are the same number (JSON Schema calls both integers).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Duration = Annotated[
+    StrictInt, Field(ge=1, le=60, description="Whole days, 1-60."), BeforeValidator(_whole_number)
+]
 
 
 class AgendaCreate(RequestModel):
@@ -46,8 +65,19 @@ class AgendaReplace(AgendaCreate):
 _NOT_NULLABLE = ("name", "published", "start_at", "duration", "timezone", "slug")
 
 
+def _document_not_nullable(schema: dict[str, Any]) -> None:
+    """The OpenAPI of AgendaUpdate: the fields `_not_null` refuses null for are documented without it."""
+    for name in _NOT_NULLABLE:
+        field = schema["properties"][name]
+        (kept,) = [branch for branch in field.pop("anyOf") if branch != {"type": "null"}]
+        field.update(kept)
+        field.pop("default", None)  # left out means "unchanged", not null
+
+
 class AgendaUpdate(RequestModel):
     """PATCH /v1/agendas/{agenda_id}: an RFC 7396 merge patch; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(json_schema_extra=_document_not_nullable)
 
     name: AgendaName | None = None
     description: Description | None = None

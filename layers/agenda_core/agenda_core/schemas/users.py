@@ -28,7 +28,8 @@ Email = Annotated[
     StrictStr,
     StringConstraints(max_length=254),
     AfterValidator(_email),
-    Field(examples=["ada@example.com"]),
+    # Documented as an email; checked by _email (deliverability is proven by mail, not here).
+    Field(examples=["ada@example.com"], json_schema_extra={"format": "email"}),
 ]
 # RELIABILITY.md: 12-256 characters, any Unicode, no composition rules.
 Password = Annotated[StrictStr, StringConstraints(min_length=12, max_length=256)]
