@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
+import tzdata
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -53,11 +54,9 @@ LocalDate = Annotated[
 
 # The zones of the pinned tzdata package, not the host's /usr/share/zoneinfo: the same list on
 # every machine, so the OpenAPI enum is deterministic and says exactly what is accepted.
+# (Read by path rather than importlib.resources, which costs ~4 ms of cold start to import.)
 TIME_ZONES = tuple(
-    sorted(
-        set(importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
-        - {"Factory"}
-    )
+    sorted(set((Path(tzdata.__file__).parent / "zones").read_text(encoding="utf-8").split()) - {"Factory"})
 )
 _TIME_ZONES = frozenset(TIME_ZONES)
 
