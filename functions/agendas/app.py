@@ -89,7 +89,7 @@ def handle_list_agendas(
     responses={201: documented(AgendaPublic, "The new agenda.", ETAG_HEADER)},
 )
 def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = None) -> Response[Any]:
-    caller = current_caller(app, required=True)
+    caller = current_caller()
     assert caller.user_id is not None
 
     def create() -> Response[Any]:
@@ -108,7 +108,7 @@ def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = N
     },
 )
 def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = None) -> Response[Any]:
-    caller = current_caller(app, required=False)
+    caller = current_caller()
     root = base_url(app)
 
     def hit(etag: str) -> bool:
@@ -141,7 +141,7 @@ def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = No
 def handle_replace_agenda(
     agenda_id: AgendaId, body: AgendaReplace, if_match: IfMatch = None
 ) -> Response[Any]:
-    caller = current_caller(app, required=True)
+    caller = current_caller()
     updated = agendas.replace_agenda(caller, agenda_id, body, if_match, base_url(app))
     return json_response(updated.body, etag=updated.etag)
 
@@ -152,7 +152,7 @@ def handle_replace_agenda(
     responses={200: documented(AgendaPublic, "The agenda.", ETAG_HEADER)},
 )
 def handle_update_agenda(agenda_id: AgendaId, body: AgendaUpdate, if_match: IfMatch = None) -> Response[Any]:
-    caller = current_caller(app, required=True)
+    caller = current_caller()
     updated = agendas.update_agenda(caller, agenda_id, body, if_match, base_url(app))
     return json_response(updated.body, etag=updated.etag)
 
@@ -163,7 +163,7 @@ def handle_update_agenda(agenda_id: AgendaId, body: AgendaUpdate, if_match: IfMa
     responses={204: {"description": "Deleted."}},
 )
 def handle_delete_agenda(agenda_id: AgendaId, if_match: IfMatch = None) -> Response[Any]:
-    caller = current_caller(app, required=True)
+    caller = current_caller()
     agendas.delete_agenda(caller, agenda_id, if_match)
     return no_content()
 

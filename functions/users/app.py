@@ -61,7 +61,7 @@ def handle_create_user(body: UserCreate, idempotency_key: IdempotencyKey = None)
     },
 )
 def handle_get_me(if_none_match: IfNoneMatch = None) -> Response[Any]:
-    caller = current_caller(app, required=True)
+    caller = current_caller()
     return conditional_json(users.get_me(caller, base_url(app)), if_none_match)
 
 

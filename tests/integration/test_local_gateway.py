@@ -958,7 +958,7 @@ def test_aws_endpoint_keeps_the_tables_there_and_the_secret_on_the_embedded_moto
         outside = boto3.client("dynamodb", endpoint_url=external, **fake_keys)
         inside = boto3.client("dynamodb", endpoint_url=embedded, **fake_keys)
         stored = outside.get_item(
-            TableName="AgendaTable", Key={"pk": {"S": f"AGENDA#{agenda[1]['id']}"}, "sk": {"S": "AGENDA"}}
+            TableName="AgendaTable", Key={"pk": {"S": f"AGENDA#{agenda[1]['id']}"}, "sk": {"S": "#AGENDA"}}
         )
         assert stored["Item"]["name"] == {"S": "Split Conf"}
         assert inside.list_tables()["TableNames"] == []

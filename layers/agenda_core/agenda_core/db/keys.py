@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-AGENDA_SK = "AGENDA"
+# Sort keys in an agenda's partition: the agenda and its members start with "#", content does not
+# ("SESSION#...", "SPEAKER#..."), so one Query with sk < "$" reads the agenda with its members
+# only ("#" < "$" < letters), and one Query without a condition reads everything.
+AGENDA_SK = "#AGENDA"
+MEMBERS_END = "$"
 USER_SK = "USER"
 EMAIL_SK = "EMAIL"
 SLUG_SK = "SLUG"
@@ -26,7 +30,7 @@ def slug_pk(slug: str) -> str:
 
 
 def member_sk(user_id: str) -> str:
-    return f"MEMBER#{user_id}"
+    return f"#MEMBER#{user_id}"
 
 
 def member_of_pk(user_id: str) -> str:

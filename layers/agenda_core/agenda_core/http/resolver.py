@@ -27,10 +27,12 @@ from agenda_core.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from agenda_core.http.auth import authenticate, forget_caller
 from agenda_core.http.problems import PROBLEM_JSON, problem_body, problem_response
 from agenda_core.http.request import request_id
 from agenda_core.http.validation import validation_problem
 from agenda_core.observability import logger, metrics
+from agenda_core.policy import rule_for_route
 from agenda_core.settings import get_settings
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -92,7 +94,10 @@ def make_handler(app: APIGatewayRestResolver) -> LambdaHandler:
         rid = request_id(event)
         logger.append_keys(request_id=rid, path=event.get("path"), method=event.get("httpMethod"))
         early = _preflight(app, event, rid)
-        response = early if early is not None else app.resolve(event, context)
+        try:
+            response = early if early is not None else app.resolve(event, context)
+        finally:
+            forget_caller()
         _count(event, int(response.get("statusCode") or 0))
         return _finish(response, event, rid)
 
@@ -139,9 +144,21 @@ def _preflight(app: APIGatewayRestResolver, event: dict[str, Any], rid: str) -> 
                     raise BadRequest(
                         "The body is not valid JSON (not UTF-8).", code="malformed_json"
                     ) from None
+        _apply_policy(app, event, method, path)
     except ApiError as error:
         return _problem_dict(error, path, rid)
     return None
+
+
+def _apply_policy(app: APIGatewayRestResolver, event: dict[str, Any], method: str, path: str) -> None:
+    """Authentication and scope from the policy table, before validation and the route."""
+    rule = rule_for_route(method, str(event.get("resource") or ""))
+    if rule is not None:
+        authenticate(event, rule)
+    elif method in allowed_methods(app, path):
+        # A route the policy table does not know: refuse rather than guess (fails closed).
+        logger.error("route without a policy entry", extra={"resource": event.get("resource")})
+        raise ApiError()
 
 
 def _check_media_type(event: dict[str, Any], method: str) -> None:

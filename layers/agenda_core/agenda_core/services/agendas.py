@@ -35,8 +35,9 @@ from agenda_core.errors import (
 from agenda_core.etags import if_match_versions, make_etag
 from agenda_core.integrations.secrets import signing_key
 from agenda_core.observability import logger
+from agenda_core.policy import OPERATIONS, roles_for
 from agenda_core.schemas.agendas import AgendaCreate, AgendaFull, AgendaPage, AgendaPublic, AgendaUpdate
-from agenda_core.schemas.auth import EDITOR_ROLES, Caller
+from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination
 from agenda_core.services import slugs
 from agenda_core.services.links import agenda_url
@@ -98,7 +99,10 @@ def _agenda_etag(record: AgendaRecord, caller: Caller, kind: str, base_url: str)
 
 
 def _is_visible(record: AgendaRecord, caller: Caller) -> bool:
-    return bool(record.published) or _role(record, caller) is not None
+    rule = OPERATIONS["agenda.read"]
+    return (rule.public_when_published and bool(record.published)) or _role(record, caller) in (
+        rule.roles or ()
+    )
 
 
 def _agenda_representation(
@@ -367,7 +371,7 @@ def replace_agenda(
     fields = data.model_dump(exclude={"slug"})
     to_set = {k: v for k, v in fields.items() if v is not None and v != ""}
     to_clear = [k for k in _OPTIONAL_FIELDS if k not in to_set]
-    return _update(caller, agenda_id, to_set, to_clear, data.slug, if_match, base_url)
+    return _update(caller, agenda_id, to_set, to_clear, data.slug, if_match, base_url, "agenda.replace")
 
 
 def update_agenda(
@@ -378,7 +382,7 @@ def update_agenda(
     _check_references(sent.get("icon"))
     to_set = {k: v for k, v in sent.items() if k != "slug" and v is not None and v != ""}
     to_clear = [k for k in _OPTIONAL_FIELDS if k in sent and (sent[k] is None or sent[k] == "")]
-    return _update(caller, agenda_id, to_set, to_clear, sent.get("slug"), if_match, base_url)
+    return _update(caller, agenda_id, to_set, to_clear, sent.get("slug"), if_match, base_url, "agenda.update")
 
 
 def _role_path(user_id: str) -> Any:
@@ -386,9 +390,9 @@ def _role_path(user_id: str) -> Any:
     return cast(Any, AgendaRecord.roles)[user_id]
 
 
-def _write_condition(caller: Caller, versions: set[int] | None) -> Condition:
+def _write_condition(caller: Caller, versions: set[int] | None, roles: frozenset[str]) -> Condition:
     assert caller.user_id is not None
-    condition = TableItem.pk.exists() & _role_path(caller.user_id).is_in(*EDITOR_ROLES)
+    condition = TableItem.pk.exists() & _role_path(caller.user_id).is_in(*roles)
     if versions is not None:
         condition &= AgendaRecord.version.is_in(*versions) if versions else AgendaRecord.version < 0
     return condition
@@ -402,11 +406,13 @@ def _update(
     slug: str | None,
     if_match: str | None,
     base_url: str,
+    operation: str,
 ) -> Representation[AgendaPublic]:
     if not _is_agenda_id(agenda_id) or caller.user_id is None:
         raise NotFound("No agenda with this id.")
+    roles = roles_for(operation)
     versions = if_match_versions(if_match)
-    condition = _write_condition(caller, versions)
+    condition = _write_condition(caller, versions, roles)
     if slug is not None:
         condition &= AgendaRecord.slug == slug  # unchanged slug: the one-request path
     record = AgendaRecord(keys.agenda_pk(agenda_id), keys.AGENDA_SK)
@@ -416,10 +422,10 @@ def _update(
     except UpdateError as error:
         if not is_condition_failure(error):
             raise
-        current = _diagnose_write(caller, agenda_id, versions, EDITOR_ROLES)
+        current = _diagnose_write(caller, agenda_id, versions, roles)
         if slug is None or current.slug == slug:
             raise Conflict("The agenda changed while we wrote it; try again.") from error
-        _change_slug(caller, current, to_set, to_clear, slug)
+        _change_slug(caller, current, to_set, to_clear, slug, roles)
         record = (
             get_or_none(AgendaRecord, keys.agenda_pk(agenda_id), keys.AGENDA_SK, consistent=True) or current
         )
@@ -449,7 +455,12 @@ def _diagnose_write(
 
 
 def _change_slug(
-    caller: Caller, current: AgendaRecord, to_set: dict[str, Any], to_clear: list[str], slug: str
+    caller: Caller,
+    current: AgendaRecord,
+    to_set: dict[str, Any],
+    to_clear: list[str],
+    slug: str,
+    roles: frozenset[str],
 ) -> None:
     """One transaction: claim the new slug, update the agenda (if unchanged since we read it),
     release the old claim. Raises ``Conflict(slug_taken)``."""
@@ -462,7 +473,7 @@ def _change_slug(
                     "agenda",
                     AgendaRecord(keys.agenda_pk(agenda_id), keys.AGENDA_SK),
                     actions=[*_actions(agenda_id, to_set, to_clear), AgendaRecord.slug.set(slug)],
-                    condition=_write_condition(caller, {int(current.version)}),
+                    condition=_write_condition(caller, {int(current.version)}, roles),
                 )
                 tx.remove(
                     "old_slug",
@@ -488,10 +499,8 @@ def delete_agenda(caller: Caller, agenda_id: str, if_match: str | None) -> None:
     and its slug claim are swept right after. Nothing is reachable once the agenda item is gone."""
     if not _is_agenda_id(agenda_id) or caller.user_id is None:
         raise NotFound("No agenda with this id.")
-    versions = if_match_versions(if_match)
-    condition = TableItem.pk.exists() & _role_path(caller.user_id).is_in("owner")
-    if versions is not None:
-        condition &= AgendaRecord.version.is_in(*versions) if versions else AgendaRecord.version < 0
+    roles = roles_for("agenda.delete")
+    condition = _write_condition(caller, if_match_versions(if_match), roles)
     try:
         with storage_errors():
             old = AgendaRecord._get_connection().delete_item(
@@ -500,7 +509,7 @@ def delete_agenda(caller: Caller, agenda_id: str, if_match: str | None) -> None:
     except PynamoDBException as error:
         if not is_condition_failure(error):
             raise
-        _diagnose_write(caller, agenda_id, versions, frozenset({"owner"}))
+        _diagnose_write(caller, agenda_id, if_match_versions(if_match), roles)
         raise Conflict("The agenda changed while we deleted it; try again.") from error
     slug = old.get("Attributes", {}).get("slug", {}).get("S")
     _sweep_partition(agenda_id, slug)

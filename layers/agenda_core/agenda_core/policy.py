@@ -1,0 +1,102 @@
+"""Who may do what: the one policy table every route of every function decides through.
+
+Each route maps to an operation, each operation to a ``Rule``: whether a credential is needed,
+which scope it must carry (API tokens are ``read`` or ``read`` + ``write``; a signed-in session
+carries every scope), and, for operations on an agenda, which member roles may perform it. The
+edge (``agenda_core.http.auth``) enforces authentication and scope before any route runs; the
+services enforce roles with DynamoDB conditions built from the same rules. A route with no entry
+here is refused at run time and fails ``tests/contract/test_policy.py`` and ``make openapi``.
+(A leaf: imports nothing from agenda_core.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+OWNER, EDITOR, VIEWER = "owner", "editor", "viewer"
+ROLES = (OWNER, EDITOR, VIEWER)
+ANY_MEMBER = frozenset(ROLES)
+EDITORS = frozenset({OWNER, EDITOR})
+OWNERS = frozenset({OWNER})
+
+READ, WRITE, ACCOUNT = "read", "write", "account"
+# What a signed-in session (JWT) may do; API tokens carry read or read + write, never account.
+SESSION_SCOPES = frozenset({READ, WRITE, ACCOUNT})
+
+
+@dataclass(frozen=True)
+class Rule:
+    auth: Literal["none", "optional", "required"]
+    scope: str | None = None
+    # Member roles allowed on the agenda the operation is about (None: not about an agenda).
+    roles: frozenset[str] | None = None
+    # Anyone (even anonymous) may do it when the agenda is published.
+    public_when_published: bool = False
+    # A member may do it to their own membership whatever their role (leaving an agenda).
+    on_self: bool = False
+
+
+OPERATIONS: dict[str, Rule] = {
+    "users.create": Rule("none"),
+    "users.me.read": Rule("required", READ),
+    "users.me.update": Rule("required", ACCOUNT),
+    "users.me.agendas": Rule("required", READ),
+    "tokens.list": Rule("required", ACCOUNT),
+    "tokens.create": Rule("required", ACCOUNT),
+    "tokens.delete": Rule("required", ACCOUNT),
+    "auth.token": Rule("none"),
+    "auth.refresh": Rule("none"),
+    "auth.revoke": Rule("none"),
+    "agendas.list": Rule("optional", READ),
+    "agendas.create": Rule("required", WRITE),
+    "agenda.read": Rule("optional", READ, ANY_MEMBER, public_when_published=True),
+    "agenda.replace": Rule("required", WRITE, EDITORS),
+    "agenda.update": Rule("required", WRITE, EDITORS),
+    "agenda.delete": Rule("required", WRITE, OWNERS),
+    "members.list": Rule("required", READ, ANY_MEMBER),
+    "members.create": Rule("required", WRITE, OWNERS),
+    "members.update": Rule("required", WRITE, OWNERS),
+    "members.delete": Rule("required", WRITE, OWNERS, on_self=True),
+    "health.read": Rule("none"),
+    "docs.read": Rule("none"),
+}
+
+ROUTES: dict[str, str] = {
+    "POST /v1/users": "users.create",
+    "GET /v1/users/me": "users.me.read",
+    "PATCH /v1/users/me": "users.me.update",
+    "GET /v1/users/me/agendas": "users.me.agendas",
+    "GET /v1/users/me/tokens": "tokens.list",
+    "POST /v1/users/me/tokens": "tokens.create",
+    "DELETE /v1/users/me/tokens/{token_id}": "tokens.delete",
+    "POST /v1/auth/token": "auth.token",
+    "POST /v1/auth/refresh": "auth.refresh",
+    "POST /v1/auth/revoke": "auth.revoke",
+    "GET /v1/agendas": "agendas.list",
+    "POST /v1/agendas": "agendas.create",
+    "GET /v1/agendas/{agenda_id}": "agenda.read",
+    "PUT /v1/agendas/{agenda_id}": "agenda.replace",
+    "PATCH /v1/agendas/{agenda_id}": "agenda.update",
+    "DELETE /v1/agendas/{agenda_id}": "agenda.delete",
+    "GET /v1/agendas/{agenda_id}/members": "members.list",
+    "POST /v1/agendas/{agenda_id}/members": "members.create",
+    "PATCH /v1/agendas/{agenda_id}/members/{user_id}": "members.update",
+    "DELETE /v1/agendas/{agenda_id}/members/{user_id}": "members.delete",
+    "GET /v1/health": "health.read",
+    "GET /v1/openapi.json": "docs.read",
+    "GET /v1/docs": "docs.read",
+    "GET /v1/docs/{asset}": "docs.read",
+}
+
+
+def rule_for_route(method: str, resource: str) -> Rule | None:
+    operation = ROUTES.get(f"{method.upper()} {resource}")
+    return OPERATIONS[operation] if operation else None
+
+
+def roles_for(operation: str) -> frozenset[str]:
+    """The member roles an agenda operation allows (services build their conditions on it)."""
+    roles = OPERATIONS[operation].roles
+    assert roles is not None, f"{operation} is not an agenda operation"
+    return roles
