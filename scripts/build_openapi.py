@@ -73,21 +73,17 @@ SECURITY_SCHEMES = {
 Auth = Literal["required", "optional", "public"]
 
 # Who may call each operation (API.md §2, §3, §8).
-SECURITY: dict[str, Auth] = {
-    "POST /v1/users": "public",
-    "GET /v1/users/me": "required",
-    "POST /v1/auth/token": "public",
-    "GET /v1/agendas": "public",
-    "POST /v1/agendas": "required",
-    "GET /v1/agendas/{agenda_id}": "optional",
-    "PUT /v1/agendas/{agenda_id}": "required",
-    "PATCH /v1/agendas/{agenda_id}": "required",
-    "DELETE /v1/agendas/{agenda_id}": "required",
-    "GET /v1/health": "public",
-    "GET /v1/openapi.json": "public",
-    "GET /v1/docs": "public",
-    "GET /v1/docs/{asset}": "public",
-}
+def _security_from_policy() -> dict[str, Auth]:
+    """Which operations need, accept or ignore the bearer token: read off the one policy table
+    (agenda_core/policy.py), so the document cannot disagree with what the edge enforces."""
+    if str(LAYER_DIR) not in sys.path:
+        sys.path.insert(0, str(LAYER_DIR))
+    from agenda_core.policy import OPERATIONS, ROUTES
+
+    kinds: dict[str, Auth] = {"none": "public", "optional": "optional", "required": "required"}
+    return {route: kinds[OPERATIONS[operation].auth] for route, operation in ROUTES.items()}
+
+
 
 # 400: every request can be malformed (a bad header, credentials in the query string); 413, 415
 # and 422 come with a body; 503 with any storage call. 500 is never documented: it is a bug.
@@ -362,7 +358,8 @@ def _complete(document: dict[str, Any], owners: Mapping[tuple[str, str], str]) -
     unknown_links = sorted(set(LINKS) - keys)
     if unknown_links:
         raise BuildError(f"LINKS in scripts/build_openapi.py names no operation: {unknown_links}")
-    for table_name, table in (("SECURITY", SECURITY), ("PROBLEMS", PROBLEMS)):
+    security = _security_from_policy()
+    for table_name, table in (("SECURITY (agenda_core.policy.ROUTES)", security), ("PROBLEMS", PROBLEMS)):
         missing, extra = sorted(keys - set(table)), sorted(set(table) - keys)
         if missing or extra:
             raise BuildError(
@@ -385,7 +382,7 @@ def _complete(document: dict[str, Any], owners: Mapping[tuple[str, str], str]) -
     for method, path, operation in operations(document):
         key = f"{method} {path}"
         operation.setdefault("tags", [owners[(method, path)]])
-        _apply_security(operation, SECURITY[key])
+        _apply_security(operation, security[key])
         _apply_problems(operation, PROBLEMS[key])
         _apply_links(operation, key, keys)
 
