@@ -34,6 +34,8 @@ from tests.contract.conftest import (
 
 TOKEN_PLACEHOLDER = "Bearer <token>"
 AGENDA_PLACEHOLDER = "agd_01JQ0000000000000000000000"
+# A member of that agenda: the demo user, added as an editor first.
+MEMBER_PLACEHOLDER = "usr_01JQ0000000000000000000000"
 
 # The status each event is answered with (the test fails for a file missing here, and for an
 # entry without its file).
@@ -47,6 +49,10 @@ EXPECTED_STATUS: dict[str, int] = {
     "agendas/replace_agenda.json": 200,
     "agendas/update_agenda.json": 200,
     "agendas/delete_agenda.json": 204,
+    "members/list_members.json": 200,
+    "members/create_member.json": 201,
+    "members/update_member.json": 200,
+    "members/delete_member.json": 204,
     "health/get_health.json": 200,
     "docs/get_openapi.json": 200,
     "docs/get_docs.json": 200,
@@ -179,7 +185,23 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
         agenda_id = made["agenda"]["id"]
         event["path"] = event["path"].replace(AGENDA_PLACEHOLDER, agenda_id)
         event["pathParameters"]["agenda_id"] = agenda_id
-    assert TOKEN_PLACEHOLDER not in json.dumps(event) and AGENDA_PLACEHOLDER not in json.dumps(event)
+    if MEMBER_PLACEHOLDER in event["path"]:
+        added = gateway.request(
+            "POST",
+            f"/v1/agendas/{made['agenda']['id']}/members",
+            json_body={
+                "email": json.loads(load_event("auth/create_token.json")["body"])["email"],
+                "role": "editor",
+            },
+            headers=account.headers,
+        )
+        assert added.status == 201, added.body
+        made["member"] = added.json()
+        event["path"] = event["path"].replace(MEMBER_PLACEHOLDER, made["member"]["id"])
+        event["pathParameters"]["user_id"] = made["member"]["id"]
+    assert all(
+        p not in json.dumps(event) for p in (TOKEN_PLACEHOLDER, AGENDA_PLACEHOLDER, MEMBER_PLACEHOLDER)
+    )
     return event, made
 
 
@@ -269,8 +291,31 @@ def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
             return OPENAPI_FILE.read_text(encoding="utf-8")
         case "docs/get_docs_asset.json":
             return (ROOT / "functions" / "docs" / "static" / "swagger-ui.css").read_text(encoding="utf-8")
-        case "agendas/delete_agenda.json":
+        case "agendas/delete_agenda.json" | "members/delete_member.json":
             return ""
+        case "members/list_members.json":
+            assert agenda is not None
+            owner = {
+                "id": account.user["id"],
+                "url": f"{BASE_URL}/v1/agendas/{agenda['id']}/members/{account.user['id']}",
+                "email": account.email,
+                "role": "owner",
+                "created_at": agenda["created_at"],
+                "updated_at": agenda["created_at"],
+            }
+            return {"members": [owner], "pagination": {"next": None, "per_page": 20}}
+        case "members/create_member.json" | "members/update_member.json":
+            assert agenda is not None
+            return {
+                "id": ID,
+                "url": re.compile(
+                    rf"^{re.escape(BASE_URL)}/v1/agendas/{agenda['id']}/members/usr_[0-9A-Z]{{26}}$"
+                ),
+                "email": event_body["email"] if "email" in event_body else made["member"]["email"],
+                "role": event_body["role"],
+                "created_at": TIMESTAMP,
+                "updated_at": TIMESTAMP,
+            }
     return None
 
 

@@ -46,6 +46,13 @@ class Settings:
     public_read_cache_seconds: float = 5.0
     # A member map on the agenda item keeps permission checks on one item; cap it so it stays small.
     max_members_per_agenda: int = 100
+    # API tokens (API.md §2, services/api_tokens.py): a soft cap per user, the longest expiry, how
+    # stale last_used_at may get before a use writes it again, and how long a warm container
+    # trusts a token it verified (a deletion takes up to that long to reach other containers).
+    api_tokens_per_user_max: int = 100
+    api_token_max_lifetime_days: int = 365
+    api_token_last_used_interval_seconds: int = 300
+    api_token_cache_seconds: float = 60.0
 
 
 @cache
@@ -61,4 +68,5 @@ def get_settings() -> Settings:
         enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),
         public_read_cache_seconds=float(env.get("PUBLIC_READ_CACHE_SECONDS", "5")),
+        api_token_cache_seconds=min(60.0, float(env.get("API_TOKEN_CACHE_SECONDS", "60"))),
     )

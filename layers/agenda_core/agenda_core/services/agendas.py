@@ -265,12 +265,34 @@ def _lookup_slug(slug: str) -> str | None:
     return claim.agenda_id
 
 
-def _query_partition(agenda_id: str, consistent: bool) -> list[TableItem]:
+def _query_partition(agenda_id: str, consistent: bool, members_only: bool = False) -> list[TableItem]:
+    # The agenda and its members sort before all content (db/keys.py): "sk < $" reads just them.
+    condition = TableItem.sk < keys.MEMBERS_END if members_only else None
     with storage_errors():
-        return list(TableItem.query(keys.agenda_pk(agenda_id), consistent_read=consistent))
+        return list(
+            TableItem.query(
+                keys.agenda_pk(agenda_id), range_key_condition=condition, consistent_read=consistent
+            )
+        )
 
 
-def _load_partition(id_or_slug: str, consistent: bool) -> tuple[AgendaRecord, list[TableItem]]:
+def load_agenda_and_members(id_or_slug: str) -> tuple[AgendaRecord, list[MembershipRecord]]:
+    """The agenda item and its membership items, in one Query. Raises ``NotFound``."""
+    record, items = _load_partition(id_or_slug, consistent=True, members_only=True)
+    return record, [item for item in items if isinstance(item, MembershipRecord)]
+
+
+def role_of(record: AgendaRecord, caller: Caller) -> str | None:
+    return _role(record, caller)
+
+
+def is_visible(record: AgendaRecord, caller: Caller) -> bool:
+    return _is_visible(record, caller)
+
+
+def _load_partition(
+    id_or_slug: str, consistent: bool, members_only: bool = False
+) -> tuple[AgendaRecord, list[TableItem]]:
     """The agenda item and everything in its partition: one Query (a slug not yet cached in this
     container costs one GetItem more). Raises ``NotFound``."""
     if _is_agenda_id(id_or_slug):
@@ -280,7 +302,7 @@ def _load_partition(id_or_slug: str, consistent: bool) -> tuple[AgendaRecord, li
     for _attempt in range(2):
         if agenda_id is None:
             break
-        items = _query_partition(agenda_id, consistent)
+        items = _query_partition(agenda_id, consistent, members_only)
         record = next((item for item in items if isinstance(item, AgendaRecord)), None)
         if record is not None and (_is_agenda_id(id_or_slug) or record.slug == id_or_slug):
             return record, items

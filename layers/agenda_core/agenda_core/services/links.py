@@ -10,3 +10,7 @@ def agenda_url(base_url: str, agenda_id: str) -> str:
 def me_url(base_url: str) -> str:
     """A user is reachable only as "me" (API.md §2), so that is the URL of the user object."""
     return f"{base_url}/v1/users/me"
+
+
+def member_url(base_url: str, agenda_id: str, user_id: str) -> str:
+    return f"{base_url}/v1/agendas/{agenda_id}/members/{user_id}"
