@@ -11,9 +11,10 @@ gc.disable()
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from agenda_core.http.auth import current_caller
+from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import documented, json_response, no_content
@@ -27,6 +28,15 @@ AgendaIdOrSlug = Annotated[
     str, Path(pattern=AGENDA_ID_OR_SLUG_PATTERN, max_length=64, description="An agenda id or its slug.")
 ]
 AgendaId = Annotated[str, Path(pattern=prefixed_id_pattern("agd"), description="An agenda id (`agd_…`).")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.",
+        # Documented here, checked by http/idempotency.py (400 invalid_idempotency_key).
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,255}$"},
+    ),
+]
 UserId = Annotated[
     str, Path(pattern=prefixed_id_pattern("usr"), description="The member's user id (`usr_…`).")
 ]
@@ -58,10 +68,19 @@ def handle_list_members(
     summary="Add a member (owners only)",
     responses={201: documented(MemberPublic, "The new member.")},
 )
-def handle_create_member(agenda_id: AgendaId, body: MemberCreate) -> Response[Any]:
-    # Not idempotent by key: adding the same member twice is a 409, which is its own protection.
-    member = members.add_member(current_caller(), agenda_id, body, base_url(app))
-    return json_response(member, 201, location=member.url)
+def handle_create_member(
+    agenda_id: AgendaId, body: MemberCreate, idempotency_key: IdempotencyKey = None
+) -> Response[Any]:
+    caller = current_caller()
+    assert caller.user_id is not None
+
+    def create() -> Response[Any]:
+        member = members.add_member(caller, agenda_id, body, base_url(app))
+        return json_response(member, 201, location=member.url)
+
+    # Scoped to this agenda's members collection: the same key on another agenda is another request.
+    route_key = f"POST /v1/agendas/{agenda_id}/members"
+    return idempotent_create(app, caller_id=caller.user_id, route_key=route_key, create=create)
 
 
 @app.patch(

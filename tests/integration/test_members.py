@@ -215,3 +215,17 @@ def test_member_pages_cover_the_list(api, team):
         url = page["pagination"]["next"]
 
     assert seen == [team[w]["user"]["id"] for w in ("owner", "editor", "viewer")]
+
+
+def test_adding_a_member_is_idempotent_by_key(api, team):
+    agenda_id = team["agenda"]["id"]
+    newcomer = sign_up(api, name="Newcomer")
+    headers = {**team["owner"]["headers"], "Idempotency-Key": "add-newcomer"}
+    body = {"email": newcomer["user"]["email"], "role": "viewer"}
+
+    first = api.request("POST", f"/v1/agendas/{agenda_id}/members", json_body=body, headers=headers)
+    again = api.request("POST", f"/v1/agendas/{agenda_id}/members", json_body=body, headers=headers)
+
+    assert (first.status, again.status) == (201, 201)
+    assert again.json() == first.json() and again.header("Idempotent-Replayed") == "true"
+    assert len(_members(api, team).json()["members"]) == 4
