@@ -100,9 +100,11 @@ def static_scans() -> list[str]:
 
 @dataclass(frozen=True)
 class Probe:
-    """One API request to count. `kind` picks the budget: read, write, health, or rare (no budget).
+    """One API request to count. `kind` picks the budget: read, write, session, health, or rare
+    (no budget).
 
-    `path` may hold `{new}`: the id a previous probe created with `remember` set to the same key.
+    `path` may hold `{new}`, and so may a top-level value of `body`: what a previous probe's answer
+    held in `remember_field` (default its id), remembered under `remember` = this `new_key`.
     `if_match` / `if_none_match` send the ETag last seen for the agenda under test.
     """
 
@@ -114,6 +116,7 @@ class Probe:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     remember: str | None = None
+    remember_field: str = "id"
     new_key: str | None = None
     if_match: bool = False
     if_none_match: bool = False
@@ -160,6 +163,8 @@ class Row:
             return "1 request or 1 transaction" + (" + idempotency record (≤ 2)" if self._keyed() else "")
         if kind == "health":
             return "1 per dependency (table 1, idempotency 1)"
+        if kind == "session":
+            return "1 read (BatchGetItem) + 1 transaction (start the session, rotate, or count a failure)"
         return "none (rare path)"
 
     def _keyed(self) -> bool:
@@ -181,6 +186,10 @@ class Row:
                 problems.append(f"{main} requests")
             if idem > (2 if self._keyed() else 0):
                 problems.append(f"{idem} idempotency requests")
+        elif kind == "session":
+            reads = [c for c in self.main if c.operation in READ_OPERATIONS]
+            if main > 2 or len(reads) > 1:
+                problems.append(f"{main} requests")
         elif kind == "health" and (main > 1 or idem > 1):
             problems.append(f"{main}+{idem} requests")
         if self.status != self.probe.expect:
@@ -188,6 +197,16 @@ class Row:
         if not problems:
             return "ok" if kind != "rare" else "info"
         return "OVER: " + ", ".join(problems)
+
+
+def _keeps(key: str) -> dict[str, str]:
+    """Remember the answer's refresh token as `key`."""
+    return {"remember": key, "remember_field": "refresh_token"}
+
+
+def _spends(key: str, keeps: str | None = None) -> tuple[Any, ...]:
+    """(body, headers, remember, remember_field, new_key): send the refresh token kept as `key`."""
+    return ({"refresh_token": "{new}"}, {}, keeps, "refresh_token", key)
 
 
 def _new_user() -> dict[str, str]:
@@ -200,12 +219,26 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
     user, user_key = _new_user(), {"Idempotency-Key": "bench-u1"}
     conf, conf_key = agenda_body("Keyed Conf"), {**auth, "Idempotency-Key": "bench-a1"}
     login = {"email": data.user_email, "password": PASSWORD}
+    wrong = {"email": data.user_email, "password": "not the bench password"}
     found = [
         Probe("GET /v1/health", "health", "GET", "/v1/health", 200),
         Probe("POST /v1/users", "write", "POST", "/v1/users", 201, _new_user()),
         Probe("POST /v1/users + Idempotency-Key", "write", "POST", "/v1/users", 201, user, user_key),
         Probe("POST /v1/users, same key (replay)", "write", "POST", "/v1/users", 201, user, user_key),
-        Probe("POST /v1/auth/token", "read", "POST", "/v1/auth/token", 200, login),
+        # Sessions (docs/design.md "Sessions, access tokens and guessing limits").
+        Probe("POST /v1/auth/token", "session", "POST", "/v1/auth/token", 200, login, **_keeps("rt0")),
+        Probe("POST /v1/auth/token, wrong password", "session", "POST", "/v1/auth/token", 401, wrong),
+        Probe("POST /v1/auth/refresh", "session", "POST", "/v1/auth/refresh", 200, *_spends("rt0", "rt1")),
+        Probe(
+            "POST /v1/auth/refresh, same token (grace)",
+            "read",
+            "POST",
+            "/v1/auth/refresh",
+            200,
+            *_spends("rt0"),
+        ),
+        Probe("POST /v1/auth/revoke", "write", "POST", "/v1/auth/revoke", 204, *_spends("rt1")),
+        Probe("PATCH /v1/users/me (name)", "write", "PATCH", "/v1/users/me", 200, {"name": "Bench"}, auth),
         Probe("GET /v1/users/me", "read", "GET", "/v1/users/me", 200, headers=auth),
         Probe("GET /v1/agendas", "read", "GET", "/v1/agendas", 200),
         Probe("GET /v1/agendas/{id} (anonymous)", "read", "GET", agenda, 200, tracks_etag=True),
@@ -324,12 +357,16 @@ def count(stack: Stack, data: SeedData, probe_list: list[Probe] | None = None) -
             headers["If-Match"] = etag
         if probe.if_none_match and etag:
             headers["If-None-Match"] = etag
-        path = probe.path.replace("{new}", created.get(probe.new_key or "", "missing"))
+        new = created.get(probe.new_key or "", "missing")
+        path = probe.path.replace("{new}", new)
+        body = probe.body
+        if isinstance(body, dict):
+            body = {k: new if v == "{new}" else v for k, v in body.items()}
         with recording() as calls:
-            response = stack.gateway.request(probe.method, path, json_body=probe.body, headers=headers)
+            response = stack.gateway.request(probe.method, path, json_body=body, headers=headers)
         if probe.tracks_etag and response.header("ETag"):
             etag = response.header("ETag")
-        if probe.remember and response.status == 201:
-            created[probe.remember] = response.json()["id"]
+        if probe.remember and 200 <= response.status < 300:
+            created[probe.remember] = response.json()[probe.remember_field]
         rows.append(Row(probe, response.status, list(calls), main_table, idempotency_table))
     return rows

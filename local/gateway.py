@@ -247,10 +247,12 @@ class GatewayApp:
         json_body: Any = None,
         body: bytes | str | None = None,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        remote_addr: str = "127.0.0.1",
     ) -> LocalResponse:
         """Call the API in-process (no socket): for the seed and for tests.
 
-        `path` may carry a query string; `headers` may repeat a name when given as pairs.
+        `path` may carry a query string; `headers` may repeat a name when given as pairs;
+        `remote_addr` is the client address API Gateway reports (`requestContext.identity.sourceIp`).
         """
         given = list(headers.items() if isinstance(headers, Mapping) else headers or [])
         names = {name.lower() for name, _ in given}
@@ -271,7 +273,7 @@ class GatewayApp:
             "SERVER_NAME": origin.hostname or "localhost",
             "SERVER_PORT": str(origin.port or (443 if origin.scheme == "https" else 80)),
             "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
+            "REMOTE_ADDR": remote_addr,
             "wsgi.url_scheme": origin.scheme,
             "wsgi.input": io.BytesIO(data),
             RAW_HEADERS_KEY: raw_headers,

@@ -66,11 +66,15 @@ SECURITY_SCHEMES = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "An access token from POST /v1/auth/token.",
+        "description": (
+            "An access token from POST /v1/auth/token, or an API token (`agt_…`) from "
+            "POST /v1/users/me/tokens."
+        ),
     }
 }
 
 Auth = Literal["required", "optional", "public"]
+
 
 # Who may call each operation (API.md §2, §3, §8).
 def _security_from_policy() -> dict[str, Auth]:
@@ -84,17 +88,26 @@ def _security_from_policy() -> dict[str, Auth]:
     return {route: kinds[OPERATIONS[operation].auth] for route, operation in ROUTES.items()}
 
 
-
 # 400: every request can be malformed (a bad header, credentials in the query string); 413, 415
 # and 422 come with a body; 503 with any storage call. 500 is never documented: it is a bug.
 _READ = (400, 503)
 _WRITE = (400, 413, 415, 422, 503)
 PROBLEMS: dict[str, tuple[int, ...]] = {
-    "POST /v1/users": (*_WRITE, 409),
+    "POST /v1/users": (*_WRITE, 409, 429),  # 429: too many sign-ups from one source
     "GET /v1/users/me": (*_READ, 401, 404),
+    # 403: API tokens lack the account scope; 409: the password changed meanwhile; 429: too many
+    # wrong current passwords (they count as failed logins).
+    "PATCH /v1/users/me": (*_WRITE, 401, 403, 404, 409, 412, 429),
+    "GET /v1/users/me/agendas": (*_READ, 401),
+    # 403: only a signed-in session manages API tokens; an API token gets insufficient_scope.
+    "GET /v1/users/me/tokens": (*_READ, 401, 403),
+    "POST /v1/users/me/tokens": (*_WRITE, 401, 403, 409),
+    "DELETE /v1/users/me/tokens/{token_id}": (*_READ, 401, 403, 404),
     "POST /v1/auth/token": (*_WRITE, 401, 429),
-    "GET /v1/agendas": _READ,
-    "POST /v1/agendas": (*_WRITE, 401, 409),
+    "POST /v1/auth/refresh": (*_WRITE, 401),
+    "POST /v1/auth/revoke": _WRITE,  # 204 whatever the token was: no oracle
+    "GET /v1/agendas": (*_READ, 401),
+    "POST /v1/agendas": (*_WRITE, 401, 403, 409),  # 403: a read-only API token
     "GET /v1/agendas/{agenda_id}": (*_READ, 401, 404),
     "PUT /v1/agendas/{agenda_id}": (*_WRITE, 401, 403, 404, 409, 412),
     "PATCH /v1/agendas/{agenda_id}": (*_WRITE, 401, 403, 404, 409, 412),
@@ -113,6 +126,14 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
 _AGENDA_ITEM = "/v1/agendas/{agenda_id}"
 _FROM_BODY = {"agenda_id": "$response.body#/id"}
 LINKS: dict[str, dict[str, dict[str, tuple[str, dict[str, str]]]]] = {
+    "POST /v1/users/me/tokens": {
+        "201": {
+            "DeleteApiToken": (
+                "DELETE /v1/users/me/tokens/{token_id}",
+                {"token_id": "$response.body#/id"},
+            )
+        }
+    },
     "POST /v1/agendas": {
         "201": {
             "GetAgenda": (f"GET {_AGENDA_ITEM}", _FROM_BODY),

@@ -7,7 +7,7 @@ import itertools
 from typing import Any
 
 _counter = itertools.count(1)
-PASSWORD = "correct horse battery staple"
+PASSWORD = "canary: correct horse battery staple"  # tests/canaries.py looks for it everywhere
 
 
 def auth(token: str) -> dict[str, str]:
@@ -42,3 +42,15 @@ def create_agenda(api: Any, owner: dict[str, Any], **overrides: Any) -> dict[str
     )
     assert response.status == 201, response.body
     return response.json()
+
+
+def create_api_token(
+    api: Any, owner: dict[str, Any], *, scopes: tuple[str, ...] = ("read",), **overrides: Any
+) -> dict[str, Any]:
+    """An API token of ``owner`` (made with their session): the 201 body, secret ``token`` included,
+    plus ``headers`` to send it as a bearer token."""
+    body: dict[str, Any] = {"name": f"Integration {next(_counter)}", "scopes": list(scopes), **overrides}
+    response = api.request("POST", "/v1/users/me/tokens", json_body=body, headers=owner["headers"])
+    assert response.status == 201, response.body
+    created = response.json()
+    return {**created, "headers": auth(created["token"])}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.canaries"]  # canary secrets, watched over the whole run (RELIABILITY.md)
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
@@ -41,12 +42,14 @@ BASE_URL = "http://testserver"
 def _reset_process_caches() -> None:
     """Forget what a warm container would remember between tests (keys, slug cache)."""
     from agenda_core.integrations import secrets
-    from agenda_core.services import agendas
+    from agenda_core.services import agendas, api_tokens, throttling
     from agenda_core.settings import get_settings
 
     get_settings.cache_clear()  # re-read at the first request, after the gateway set the env
     secrets.reset_cache()
     agendas._slug_cache.clear()
+    api_tokens.forget_cached_tokens()
+    throttling.reset_memo()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -73,7 +73,7 @@ def function_apps() -> dict[str, Any]:
 def reset_process_caches() -> None:
     """Forget what a warm container remembers: settings, the signing key, the agendas' caches."""
     from agenda_core.integrations import secrets
-    from agenda_core.services import agendas
+    from agenda_core.services import agendas, api_tokens, throttling
     from agenda_core.settings import get_settings
 
     get_settings.cache_clear()
@@ -81,6 +81,8 @@ def reset_process_caches() -> None:
     for cache in ("_slug_cache",):  # whatever the service keeps between requests
         if hasattr(getattr(agendas, cache, None), "clear"):
             getattr(agendas, cache).clear()
+    api_tokens.forget_cached_tokens()
+    throttling.reset_memo()
 
 
 @dataclass
@@ -107,6 +109,17 @@ def sign_up_and_log_in(gateway: Any, email: str, password: str, name: str) -> Ac
     return Account(email, password, name, created.json(), login.json()["access_token"])
 
 
+# Every generated request comes from one address, and how many logins fail or sign-ups succeed
+# depends on what was generated before: with the real guessing limits, the same case would get a
+# 201 or a 429 by history (Hypothesis calls that flaky, rightly). The limits themselves are held
+# by tests/integration/test_login_throttling.py.
+FUZZING_LIMITS = {
+    "LOGIN_FAILURES_PER_EMAIL": "100000",
+    "LOGIN_FAILURES_PER_IP": "100000",
+    "SIGNUPS_PER_IP": "100000",
+}
+
+
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[Any]:
     """The whole API in-process, over moto, with the tables and secret of template.yaml.
@@ -126,6 +139,7 @@ def gateway() -> Iterator[Any]:
             app = GatewayApp(str(TEMPLATE), resources=refs, base_url=BASE_URL, region=REGION)
             # What the first request would do, done now so the settings read the right values.
             apply_environment(app.environment())
+            os.environ.update(FUZZING_LIMITS)
             reset_process_caches()
             yield app
     finally:
@@ -137,11 +151,31 @@ def gateway() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def account(gateway: Any) -> Account:
     """A signed-up user with a valid access token."""
-    return sign_up_and_log_in(gateway, "contract-tests@example.com", "contract-password-1", "Contract Tests")
+    return sign_up_and_log_in(
+        gateway, "contract-tests@example.com", "contract-canary-password-1", "Contract Tests"
+    )
 
 
-def empty_tables() -> None:
-    """Delete every item of the template's tables (inside the fixture's mock): a fresh world."""
+ItemKey = tuple[str, str]  # (table, the item's key as sorted JSON)
+
+
+def item_keys() -> set[ItemKey]:
+    """The key of every item in the template's tables (inside the fixture's mock)."""
+    return {key for key, _ in _items()}
+
+
+def empty_tables(keep: Collection[ItemKey] = ()) -> None:
+    """Delete every item of the template's tables but those in `keep` (inside the fixture's
+    mock): a fresh world."""
+    import boto3
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    for key, (table, item_key) in _items():
+        if key not in keep:
+            client.delete_item(TableName=table, Key=item_key)
+
+
+def _items() -> Iterator[tuple[ItemKey, tuple[str, dict[str, Any]]]]:
     import boto3
 
     from local.template import table_specs
@@ -155,4 +189,5 @@ def empty_tables() -> None:
             ExpressionAttributeNames={f"#k{i}": key for i, key in enumerate(keys)},
         ):
             for item in page["Items"]:
-                client.delete_item(TableName=spec.logical_id, Key={key: item[key] for key in keys})
+                item_key = {key: item[key] for key in keys}
+                yield (spec.logical_id, json.dumps(item_key, sort_keys=True)), (spec.logical_id, item_key)

@@ -2,29 +2,75 @@
 
 The committed document (functions/docs/openapi.json) drives the generation; every request goes
 through the in-process API Gateway (`GatewayApp`, WSGI, the test module's `gateway` fixture) to
-the real handlers over moto, with a valid bearer token. Every built-in check of Schemathesis 4
-runs on every response (its default: all enabled). Bounded and repeatable: a fixed seed,
-derandomized Hypothesis, no deadline.
+the real handlers over moto. Every built-in check of Schemathesis 4 runs on every response (its
+default: all enabled). Bounded and repeatable: a fixed seed, derandomized Hypothesis, no deadline.
+
+Two users (RELIABILITY.md: "two users configured so the object-level-authorization check runs"),
+described by a Web Fuzzing Commons auth document (wfc-auth.json) and named as peers, users that
+must not see each other's objects. Schemathesis logs them in itself (POST /v1/auth/token, through
+the same in-process gateway) and sends every generated request as the first, `alice`. When `alice`
+reads an object that the step before made (a stateful chain: the pytest integration has no pool
+of earlier responses for single operations), `object_level_authorization` replays the read as
+`bob`, once per operation and run, and fails when he gets the same object while an anonymous
+caller does not and no list shows it to him. `API.start` signs the users up through the API
+before a module's first request; `CheckLog` records which checks ran, as whom, and what was sent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
+import json
 import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck
+from schemathesis.auths import AuthContext, CachingAuthProvider, set_on_case
+from schemathesis.wfc.escalation import escalating_provider
 
-from tests.contract.conftest import committed_document
+from tests.contract.conftest import ItemKey, committed_document, item_keys
 
 MAX_EXAMPLES = 40
+WFC_FILE = Path(__file__).with_name("wfc-auth.json")
+PEERS = ("alice", "bob")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    name: str
+    email: str
+    password: str
+
+
+def _wfc_users() -> dict[str, Credentials]:
+    """name -> what the WFC document logs in with (the document is the one source)."""
+    document = json.loads(WFC_FILE.read_text(encoding="utf-8"))
+    users = {}
+    for entry in document["auth"]:
+        login = entry["loginEndpointAuth"]["payloadUserPwd"]
+        users[entry["name"]] = Credentials(entry["name"], login["username"], login["password"])
+    return users
+
+
+USERS = _wfc_users()
+# Whom a positive `POST .../members` adds (API.md §3: the email must be a signed-up user's, which
+# the document cannot say). Never one of the peers: a peer made a member may read the agenda, and
+# object_level_authorization would rightly call that a leak. Signed up with the peers.
+MEMBER = Credentials("carol", "carol@peers.example.com", "carol-canary-password-1")
+USER_PKS = ("USER#", "EMAIL#")
 
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": 20260601,
         "generation": {"max-examples": MAX_EXAMPLES},
+        "auth": {"wfc": {"path": str(WFC_FILE), "peers": list(PEERS)}},
         "phases": {
             "examples": {"enabled": True},
             "coverage": {"enabled": True},
@@ -72,7 +118,12 @@ SETTINGS = hypothesis.settings(
 # of the current version (API.md §1: otherwise 412). Positive cases leave them out (a positive
 # case stays positive without an optional parameter); negative cases still send them.
 SERVER_ISSUED_HEADERS = ("if-match",)
-SERVER_ISSUED_QUERY: dict[str, tuple[str, ...]] = {"GET /v1/agendas": ("cursor",)}
+SERVER_ISSUED_QUERY: dict[str, tuple[str, ...]] = {
+    "GET /v1/agendas": ("cursor",),
+    "GET /v1/agendas/{agenda_id}/members": ("cursor",),
+    "GET /v1/users/me/agendas": ("cursor",),
+    "GET /v1/users/me/tokens": ("cursor",),
+}
 SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {
     "POST /v1/agendas": ("icon",),
     "PUT /v1/agendas/{agenda_id}": ("icon",),
@@ -96,6 +147,20 @@ def prepare(case: schemathesis.Case) -> None:
     for name in list(case.headers or {}):
         if name.lower() in SERVER_ISSUED_HEADERS:
             del case.headers[name]
+    # An API token's expiry must lie within the coming year (API.md §2), which JSON Schema cannot
+    # say: a generated date-time is moved there (a positive case stays positive, and the expiry
+    # path still runs); null is left as it is.
+    if label == "POST /v1/users/me/tokens" and isinstance(case.body, dict) and case.body.get("expires_at"):
+        case.body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    # A member is added by the email of a signed-up user (API.md §3: else a 422): MEMBER's.
+    if label == "POST /v1/agendas/{agenda_id}/members" and isinstance(case.body, dict):
+        case.body["email"] = MEMBER.email
+    # A password change needs the account's current password (API.md §2), a secret no schema can
+    # give: a generated one is wrong (a 422 by contract, and a failed login counted against the
+    # user), so positive cases leave the change out; negative cases still send it.
+    if label == "PATCH /v1/users/me" and isinstance(case.body, dict):
+        case.body.pop("password", None)
+        case.body.pop("current_password", None)
     # An Idempotency-Key replays its first request: reused with another body it is a 422 by
     # contract (API.md §1). Generation repeats keys, so each valid key is made unique (and stays
     # valid); an invalid one is left as generated.
@@ -105,19 +170,172 @@ def prepare(case: schemathesis.Case) -> None:
             case.headers[name] = f"{value[:240]}-{next(_KEYS)}"
 
 
-class ApiUnderTest:
-    """The WSGI app Schemathesis calls (its probes too): the gateway of this module's fixture."""
+@dataclass(frozen=True)
+class Exchange:
+    """One request Schemathesis sent (its logins and probes too), and who sent it."""
 
-    target: Any = None
+    method: str
+    path: str
+    caller: str | None  # a name of USERS, "anonymous", or None for a token of nobody known
+    status: int
+
+
+class ApiUnderTest:
+    """The WSGI app Schemathesis calls (its logins and probes too): the gateway of this module's
+    fixture. It keeps what was sent by whom, so a test can show which identities were used."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+        self.exchanges: list[Exchange] = []
+        self.user_ids: dict[str, str] = {}  # usr_ id -> name in USERS
+        self.user_items: set[ItemKey] = set()  # the users' profiles and credentials
+        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.target is None and _is_login(environ):
+            # Collection: Schemathesis builds the explicit examples of `@schema.parametrize()`
+            # then, credentials included, before any world exists. What it gets here is only ever
+            # cached until `start` (forget_logins); `authenticate` puts the real token on a case.
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"access_token": NO_WORLD_TOKEN}).encode()]
         assert self.target is not None, "the gateway fixture is not active"
-        return self.target(environ, start_response)
+        assert NO_WORLD_TOKEN not in str(environ.get("HTTP_AUTHORIZATION")), "sent without `authenticate`"
+        statuses: list[int] = []
+
+        def recording_start_response(status: str, headers: Any, *args: Any) -> Any:
+            statuses.append(int(status.split()[0]))
+            return start_response(status, headers, *args)
+
+        answer = self.target(environ, recording_start_response)
+        exchange = Exchange(
+            str(environ.get("REQUEST_METHOD", "")),
+            str(environ.get("PATH_INFO", "")),
+            self._caller(environ.get("HTTP_AUTHORIZATION")),
+            statuses[0] if statuses else 0,
+        )
+        with self._lock:
+            self.exchanges.append(exchange)
+        return answer
+
+    def _caller(self, authorization: str | None) -> str | None:
+        if not authorization:
+            return "anonymous"
+        # Whose access token (its `sub`, read without verifying: the gateway verified it).
+        _, _, token = authorization.partition(" ")
+        parts = token.split(".")
+        if len(parts) != 3:
+            return None
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except (ValueError, binascii.Error):
+            return None
+        subject = claims.get("sub") if isinstance(claims, dict) else None
+        return self.user_ids.get(subject) if isinstance(subject, str) else None
+
+    def start(self, gateway: Any) -> None:
+        """Serve `gateway` (a fresh world): sign the users up (USERS and MEMBER), and forget the
+        logins Schemathesis cached in an older world."""
+        self.target = gateway
+        self.user_ids = {}
+        for user in (*USERS.values(), MEMBER):
+            self.user_ids[_sign_up(gateway, user)] = user.name
+        # What `empty_tables(keep=...)` keeps between stateful scenarios, so that the cached logins
+        # stay good and nobody pays for Argon2 again (docs/design.md: profile USER#, credential EMAIL#).
+        self.user_items = {key for key in item_keys() if json.loads(key[1])["pk"]["S"].startswith(USER_PKS)}
+        forget_logins()
+
+    def stop(self) -> None:
+        self.target = None
+
+
+NO_WORLD_TOKEN = "no-world-yet"
+
+
+def _is_login(environ: dict[str, Any]) -> bool:
+    return environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/v1/auth/token"
+
+
+def authenticate(case: schemathesis.Case) -> None:
+    """Put the credentials of the case's WFC user on it again, now: Schemathesis put them on when
+    it generated the case, which for explicit examples was at collection, before any world."""
+    if case.auth_identity is None:
+        return  # sent without credentials on purpose (a negative case of the security scheme)
+    set_on_case(case, AuthContext(operation=case.operation, app=case.operation.app), None)
+
+
+def _sign_up(gateway: Any, user: Credentials) -> str:
+    created = gateway.request(
+        "POST",
+        "/v1/users",
+        json_body={"email": user.email, "password": user.password, "name": user.name.title()},
+    )
+    assert created.status == 201, created.body
+    return str(created.json()["id"])
+
+
+def forget_logins() -> None:
+    """Drop the tokens Schemathesis cached: they name users of an older world, who are gone."""
+    provider = escalating_provider(schema)
+    assert provider is not None, "the WFC users are not configured"
+    for entry in provider.providers:
+        if isinstance(entry, CachingAuthProvider):
+            entry.invalidate()
+    forget_probes()
+
+
+def forget_probes() -> None:
+    """Let object_level_authorization replay reads again. It replays one read per operation and
+    peer in a run (its provider remembers which); a new world, or a stateful scenario starting
+    from emptied tables, is a new run."""
+    provider = escalating_provider(schema)
+    assert provider is not None, "the WFC users are not configured"
+    provider._probed.clear()  # no public way: Schemathesis' own runs make one provider per run
 
 
 API = ApiUnderTest()
 schema = schemathesis.openapi.from_dict(committed_document(), config=CONFIG)
 schema.app = API
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    operation: str  # e.g. "GET /v1/agendas/{agenda_id}"
+    identity: str | None  # the WFC user the case was sent as
+    check: str
+    failed: bool
+
+
+class CheckLog:
+    """What Schemathesis checked while the block ran (each check on each response, and as whom),
+    and what it sent meanwhile (API.exchanges): the evidence that a check really ran."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.runs: list[CheckRun] = []
+        self._first_exchange = 0
+
+    def __enter__(self) -> CheckLog:
+        self._first_exchange = len(API.exchanges)
+        self.schema.hooks.register_hook_with_name(self.after_validate, "after_validate")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.schema.hooks.unregister(self.after_validate)
+
+    def after_validate(self, context: Any, case: Any, response: Any, results: list[Any]) -> None:
+        for result in results:
+            self.runs.append(
+                CheckRun(case.operation.label, case.auth_identity, result.name, result.failure is not None)
+            )
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return API.exchanges[self._first_exchange :]
+
+    def ran(self, check: str, operation: str, *, as_user: str) -> bool:
+        return any(
+            run.check == check and run.operation == operation and run.identity == as_user for run in self.runs
+        )
 
 
 def documented_operations() -> set[str]:

@@ -30,19 +30,34 @@ from tests.contract.conftest import (
     Account,
     build_openapi,
     committed_document,
+    sign_up_and_log_in,
 )
 
 TOKEN_PLACEHOLDER = "Bearer <token>"
 AGENDA_PLACEHOLDER = "agd_01JQ0000000000000000000000"
 # A member of that agenda: the demo user, added as an editor first.
 MEMBER_PLACEHOLDER = "usr_01JQ0000000000000000000000"
+# An API token of the token's user, created first.
+API_TOKEN_PLACEHOLDER = "tok_01JQ0000000000000000000000"
+# In a body: a live refresh token of the token's user (from a fresh login).
+REFRESH_PLACEHOLDER = "<refresh_token>"
+# Events that change their user run as a user of their own, so the others still see `account`
+# as it was.
+OWN_USER_EVENTS = frozenset({"users/update_me.json"})
 
 # The status each event is answered with (the test fails for a file missing here, and for an
 # entry without its file).
 EXPECTED_STATUS: dict[str, int] = {
     "users/create_user.json": 201,
     "users/get_me.json": 200,
+    "users/list_my_agendas.json": 200,
+    "users/list_tokens.json": 200,
+    "users/create_token.json": 201,
+    "users/delete_token.json": 204,
     "auth/create_token.json": 200,
+    "auth/refresh_token.json": 200,
+    "auth/revoke_token.json": 204,
+    "users/update_me.json": 200,
     "agendas/list_agendas.json": 200,
     "agendas/create_agenda.json": 201,
     "agendas/get_agenda.json": 200,
@@ -63,6 +78,7 @@ EVENT_FILES = sorted(path.relative_to(EVENTS_DIR).as_posix() for path in EVENTS_
 ID = re.compile(r"^(usr|agd)_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+REFRESH = re.compile(r"^rt_[0-9A-HJKMNP-TV-Z]{26}\.[A-Za-z0-9_-]{43}$")
 ETAG = re.compile(r'^"[^"]+"$')
 
 
@@ -180,6 +196,17 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
     headers = event["headers"]
     if headers.get("Authorization") == TOKEN_PLACEHOLDER:
         headers["Authorization"] = f"Bearer {account.token}"
+    if name in OWN_USER_EVENTS:
+        own = sign_up_and_log_in(gateway, "own-user-event@example.com", "own-user-password", "Own User")
+        made["account"] = own
+        headers["Authorization"] = f"Bearer {own.token}"
+    if event["body"] and REFRESH_PLACEHOLDER in event["body"]:
+        login = gateway.request(
+            "POST", "/v1/auth/token", json_body={"email": account.email, "password": account.password}
+        )
+        assert login.status == 200, login.body
+        event["body"] = event["body"].replace(REFRESH_PLACEHOLDER, login.json()["refresh_token"])
+        assert REFRESH_PLACEHOLDER not in event["body"]
     if AGENDA_PLACEHOLDER in event["path"]:
         made["agenda"] = create_agenda(gateway, account)
         agenda_id = made["agenda"]["id"]
@@ -199,8 +226,20 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
         made["member"] = added.json()
         event["path"] = event["path"].replace(MEMBER_PLACEHOLDER, made["member"]["id"])
         event["pathParameters"]["user_id"] = made["member"]["id"]
+    if API_TOKEN_PLACEHOLDER in event["path"]:
+        created = gateway.request(
+            "POST",
+            "/v1/users/me/tokens",
+            json_body={"name": "Event", "scopes": ["read"]},
+            headers=account.headers,
+        )
+        assert created.status == 201, created.body
+        made["api_token"] = created.json()
+        event["path"] = event["path"].replace(API_TOKEN_PLACEHOLDER, made["api_token"]["id"])
+        event["pathParameters"]["token_id"] = made["api_token"]["id"]
     assert all(
-        p not in json.dumps(event) for p in (TOKEN_PLACEHOLDER, AGENDA_PLACEHOLDER, MEMBER_PLACEHOLDER)
+        p not in json.dumps(event)
+        for p in (TOKEN_PLACEHOLDER, AGENDA_PLACEHOLDER, MEMBER_PLACEHOLDER, API_TOKEN_PLACEHOLDER)
     )
     return event, made
 
@@ -254,8 +293,24 @@ def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
             }
         case "users/get_me.json":
             return account.user
-        case "auth/create_token.json":
-            return {"access_token": JWT, "token_type": "Bearer", "expires_in": 900}
+        case "auth/create_token.json" | "auth/refresh_token.json":
+            return {"access_token": JWT, "token_type": "Bearer", "expires_in": 900, "refresh_token": REFRESH}
+        case "auth/revoke_token.json":
+            return ""
+        case "users/update_me.json":
+            # A merge patch of the name: the rest of the user as it was, updated_at moved on.
+            return {**made["account"].user, **event_body, "updated_at": TIMESTAMP}
+        case "users/create_token.json":
+            return {
+                **event_body,
+                "id": re.compile(r"^tok_[0-9A-HJKMNP-TV-Z]{26}$"),
+                "url": re.compile(rf"^{re.escape(BASE_URL)}/v1/users/me/tokens/tok_[0-9A-Z]{{26}}$"),
+                "token": re.compile(r"^agt_[0-9A-Za-z]{72}$"),
+                "created_at": TIMESTAMP,
+                "updated_at": TIMESTAMP,
+            }
+        case "users/delete_token.json":
+            return ""
         case "agendas/create_agenda.json":
             return {
                 **event_body,

@@ -166,7 +166,8 @@ def test_document_header(openapi_document: dict[str, Any]) -> None:
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "An access token from POST /v1/auth/token.",
+            "description": "An access token from POST /v1/auth/token, or an API token (`agt_…`) from "
+            "POST /v1/users/me/tokens.",
         }
     }
 

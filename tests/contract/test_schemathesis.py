@@ -1,5 +1,5 @@
 """Schemathesis over every operation of the committed OpenAPI document (see fuzzing.py):
-the examples, coverage and fuzzing phases, per operation, with every check on."""
+the examples, coverage and fuzzing phases, per operation, with every check on, as the WFC users."""
 
 from __future__ import annotations
 
@@ -7,22 +7,25 @@ from typing import Any
 
 import pytest
 import schemathesis
+from schemathesis.wfc.escalation import escalating_provider
 
-from tests.contract.conftest import Account
 from tests.contract.fuzzing import (
     API,
+    PEERS,
     SETTINGS,
+    USERS,
+    authenticate,
     documented_operations,
     prepare,
     schema,
 )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _route_to_gateway(gateway: Any) -> Any:
-    API.target = gateway
+    API.start(gateway)
     yield
-    API.target = None
+    API.stop()
 
 
 def test_every_documented_operation_is_tested() -> None:
@@ -48,13 +51,24 @@ def test_all_checks_are_enabled() -> None:
         "use_after_free",
         "ensure_resource_availability",
         "ignored_auth",
+        "object_level_authorization",
     } <= names
     config = schema.config.checks_config_for()
     assert [name for name in sorted(names) if not config.get_by_name(name=name).enabled] == []
 
 
+def test_two_users_are_configured_as_peers() -> None:
+    """object_level_authorization needs an escalating provider with two peers (see fuzzing.py)."""
+    provider = escalating_provider(schema)
+    assert provider is not None
+    assert provider.peers == PEERS
+    assert set(PEERS) <= set(provider.names)
+    assert set(PEERS) <= set(USERS)
+
+
 @schema.parametrize()
 @SETTINGS
-def test_api(case: schemathesis.Case, account: Account) -> None:
+def test_api(case: schemathesis.Case) -> None:
+    authenticate(case)
     prepare(case)
-    case.call_and_validate(headers=account.headers)
+    case.call_and_validate()

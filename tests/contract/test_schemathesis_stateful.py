@@ -1,60 +1,59 @@
 """Schemathesis' stateful tests: chains along the document's links (see fuzzing.py).
 
 Create an agenda, then read, replace, change and delete it, then read it again: the sequences
-where use_after_free and ensure_resource_availability have something to check. Each scenario
-starts from empty tables and a freshly signed-up user, so the same choices meet the same answers
-(Hypothesis refuses generation that depends on leftovers of earlier scenarios).
+where use_after_free and ensure_resource_availability have something to check, and where
+object_level_authorization does: when `alice` reads what the step before made, the read is sent
+again as `bob` (once per operation in each scenario). Each scenario starts from tables emptied of
+everything but the users' profiles and credentials (signed up once per module, so Schemathesis'
+logins stay good), so the same choices meet the same answers (Hypothesis refuses generation that
+depends on leftovers of earlier scenarios).
 """
 
 from __future__ import annotations
 
-import itertools
+import re
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
 
-from tests.contract.conftest import Account, empty_tables, reset_process_caches, sign_up_and_log_in
-from tests.contract.fuzzing import API, SETTINGS, prepare, schema
+from tests.contract.conftest import empty_tables, reset_process_caches
+from tests.contract.fuzzing import API, SETTINGS, CheckLog, forget_probes, prepare, schema
 
 SCENARIOS = 30
 STEPS = 10
-_USERS = itertools.count()
+AGENDA = re.compile(r"^/v1/agendas/(agd_[0-9A-Z]{26})$")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _route_to_gateway(gateway: Any) -> Any:
-    API.target = gateway
+    API.start(gateway)
     yield
-    API.target = None
+    API.stop()
 
 
 def test_stateful(gateway: Any) -> None:
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
-        account: Account
-
         def setup(self) -> None:
-            empty_tables()
+            empty_tables(keep=API.user_items)
             reset_process_caches()
-            n = next(_USERS)
-            self.account = sign_up_and_log_in(
-                gateway, f"stateful-{n}@example.com", "stateful-password", "Stateful"
-            )
+            forget_probes()  # each scenario is a run of its own for object_level_authorization
 
         def before_call(self, case: schemathesis.Case) -> None:
             prepare(case)
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"headers": self.account.headers}
-
-        def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
-            # `headers` too, not only the transport's: the auth checks must see the token as explicit.
-            case.validate_response(
-                response,
-                headers=self.account.headers,
-                transport_kwargs=kwargs or None,
-                recorder=self.recorder,
-            )
-
-    Workflow.run(settings=hypothesis.settings(SETTINGS, max_examples=SCENARIOS, stateful_step_count=STEPS))
+    settings = hypothesis.settings(SETTINGS, max_examples=SCENARIOS, stateful_step_count=STEPS)
+    with CheckLog(schema) as checks:
+        try:
+            Workflow.run(settings=settings)
+        finally:
+            # object_level_authorization ran on alice's reads; whatever it replayed as bob was refused.
+            assert "object_level_authorization" in {
+                run.check
+                for run in checks.runs
+                if run.identity == "alice" and run.operation.startswith("GET ")
+            }
+            replayed = [e for e in checks.exchanges if e.caller == "bob"]
+            assert {e.method for e in replayed} <= {"GET"}
+            assert {e.status for e in replayed if AGENDA.match(e.path)} <= {200, 404}  # 200: published

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agenda_core.policy import OPERATIONS, ROUTES
-from tests.builders import agenda_body, sign_up
+from tests.builders import agenda_body, create_api_token, sign_up
 from tests.conftest import ROOT
 
 DOCUMENT = json.loads((ROOT / "functions/docs/openapi.json").read_text())
@@ -39,9 +39,12 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /v1/agendas/{agenda_id}/members": {"body": {"email": "{candidate}", "role": "viewer"}},
     "PATCH /v1/agendas/{agenda_id}/members/{user_id}": {"body": {"role": "editor"}},
     "DELETE /v1/agendas/{agenda_id}/members/{user_id}": {},
+    "DELETE /v1/users/me/tokens/{token_id}": {},  # a fresh token of the owner's, per cell
 }
 
-PRINCIPALS = ("anonymous", "stranger", "viewer", "editor", "owner")
+# The owner's API tokens act as the owner, limited to their scopes.
+PRINCIPALS = ("anonymous", "stranger", "viewer", "editor", "owner", "read_token", "write_token")
+TOKEN_SCOPES = {"read_token": frozenset({"read"}), "write_token": frozenset({"read", "write"})}
 
 
 @dataclass
@@ -53,6 +56,8 @@ class World:
 @pytest.fixture
 def world(api) -> World:
     users = {name: sign_up(api, name=name.title()) for name in ("owner", "editor", "viewer", "stranger")}
+    for principal, scopes in TOKEN_SCOPES.items():
+        users[principal] = create_api_token(api, users["owner"], scopes=tuple(sorted(scopes)))
     return World(users=users, candidate=sign_up(api, name="Candidate"))
 
 
@@ -88,7 +93,17 @@ def expected_status(route: str, principal: str, published: bool, target: str) ->
         if rule.auth == "required":
             return 401
         return SUCCESS[method] if rule.public_when_published and published else 404
-    role = principal if principal in ("owner", "editor", "viewer") else None
+    if principal in TOKEN_SCOPES and rule.scope not in TOKEN_SCOPES[principal] | {None}:
+        return 403  # insufficient_scope, before anything is looked up
+    if rule.roles is None:  # about the caller's own things (their tokens): only the owner has one here
+        return SUCCESS[method] if principal in ("owner", *TOKEN_SCOPES) else 404
+    role = (
+        "owner"
+        if principal in TOKEN_SCOPES
+        else principal
+        if principal in ("owner", "editor", "viewer")
+        else None
+    )
     allowed = role in (rule.roles or ()) or (rule.public_when_published and published)
     if rule.on_self and role is not None and target == principal:
         allowed = True
@@ -113,6 +128,8 @@ def test_matrix(api, world, route, published):
         target = "viewer"
         path = route.split()[1].replace("{agenda_id}", agenda["id"])
         path = path.replace("{user_id}", world.users[target]["user"]["id"])
+        if "{token_id}" in path:
+            path = path.replace("{token_id}", create_api_token(api, world.users["owner"])["id"])
         spec = REQUESTS[route]
         body = json.loads(
             json.dumps(spec.get("body")).replace("{candidate}", world.candidate["user"]["email"])

@@ -34,6 +34,21 @@ class Settings:
     token_leeway_seconds: int = 60
     token_issuer: str = "agenda-api"
     token_audience: str = "agenda-api"
+    # Signing keys below this many bytes are refused (RFC 7518 §3.2: HS256 needs >= 256 bits).
+    signing_key_min_bytes: int = 32
+    # Refresh tokens (RFC 9700 §4.14): rotated on every use, 30-day absolute and 7-day idle
+    # expiry per session (family), and a short grace in which a parallel refresh of the same
+    # token (a mobile app with two requests in flight) gets the same successor.
+    refresh_absolute_seconds: int = 30 * 24 * 60 * 60
+    refresh_idle_seconds: int = 7 * 24 * 60 * 60
+    refresh_grace_seconds: int = 30
+    # Guessing (OWASP Authentication cheat sheet): failed logins per normalised email (existing
+    # or not) and per source IP, and sign-ups per source IP, in fixed windows.
+    login_failures_per_email: int = 5
+    login_failures_per_ip: int = 20
+    login_window_seconds: int = 15 * 60
+    signups_per_ip: int = 10
+    signup_window_seconds: int = 60 * 60
     idempotency_ttl_seconds: int = 24 * 60 * 60
     slug_max_length: int = 64
     # AWS SDK behaviour: standard retries, 3 attempts in all (STYLE.md 5.11), short timeouts.
@@ -68,5 +83,9 @@ def get_settings() -> Settings:
         enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),
         public_read_cache_seconds=float(env.get("PUBLIC_READ_CACHE_SECONDS", "5")),
+        # Tunable per stage without a release; the defaults are RELIABILITY.md's.
+        login_failures_per_email=int(env.get("LOGIN_FAILURES_PER_EMAIL", "5")),
+        login_failures_per_ip=int(env.get("LOGIN_FAILURES_PER_IP", "20")),
+        signups_per_ip=int(env.get("SIGNUPS_PER_IP", "10")),
         api_token_cache_seconds=min(60.0, float(env.get("API_TOKEN_CACHE_SECONDS", "60"))),
     )

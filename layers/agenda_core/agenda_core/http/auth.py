@@ -31,6 +31,12 @@ def identify(value: str) -> Caller:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > _MAX_TOKEN_LENGTH:
         raise Unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.", code="invalid_token")
+    if token.startswith("agt_"):
+        # An API token (API.md §2): checksum first, then one GetItem (or the container's cache).
+        # Imported here so that JWT and anonymous requests never load it.
+        from agenda_core.services.api_tokens import authenticate as authenticate_api_token
+
+        return authenticate_api_token(token)
     claims = verify_access_token(token)
     return session_caller(claims["sub"], claims.get("sid"))
 

@@ -14,6 +14,15 @@ def request_id(event: dict[str, Any]) -> str:
     return str(context.get("requestId") or "unknown")
 
 
+def source_ip(event: dict[str, Any]) -> str | None:
+    """The client's address as API Gateway saw the connection (``requestContext.identity``):
+    never ``X-Forwarded-For``, which the client writes. Behind CloudFront this would be
+    CloudFront's address; there is no CDN in front of this API."""
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    value = identity.get("sourceIp")
+    return str(value) if value else None
+
+
 def header(app: APIGatewayRestResolver, name: str) -> str | None:
     value = app.current_event.headers.get(name)
     return None if value is None else str(value)

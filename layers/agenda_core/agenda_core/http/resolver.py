@@ -38,7 +38,9 @@ from agenda_core.settings import get_settings
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _JSON_TYPES = frozenset({"application/json"})
 _MERGE_PATCH = "application/merge-patch+json"
-_QUERY_CREDENTIALS = frozenset({"access_token", "token", "api_key", "apikey", "authorization"})
+_QUERY_CREDENTIALS = frozenset(
+    {"access_token", "refresh_token", "token", "api_key", "apikey", "authorization", "password"}
+)
 _CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match"
 _CORS_EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed"
 
@@ -122,6 +124,10 @@ def _preflight(app: APIGatewayRestResolver, event: dict[str, Any], rid: str) -> 
     method = str(event.get("httpMethod") or "").upper()
     path = str(event.get("path") or "/")
     try:
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+            # No route has a control character, and Powertools' route patterns end in `$`, which
+            # also matches before a trailing newline: `/v1/agendas/%0A` would reach the collection.
+            raise NotFound("No route for this path.")
         if method == "OPTIONS":
             return _options(app, event, path)
         query = {k.lower() for k in (event.get("queryStringParameters") or {})}

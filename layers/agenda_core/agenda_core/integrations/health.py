@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agenda_core.integrations.aws import client
+from agenda_core.integrations.secrets import parse_secret
 from agenda_core.settings import get_settings
 
 
@@ -13,5 +14,7 @@ def touch_idempotency_table() -> None:
 
 
 def touch_signing_secret() -> None:
-    # Uncached on purpose: the check is that Secrets Manager answers now.
-    client("secretsmanager").get_secret_value(SecretId=get_settings().signing_key_secret_arn)
+    # Uncached on purpose: the check is that Secrets Manager answers now, with a usable key ring
+    # (a malformed one raises SigningKeyMisconfigured: every token route would fail).
+    raw = client("secretsmanager").get_secret_value(SecretId=get_settings().signing_key_secret_arn)
+    parse_secret(raw["SecretString"])

@@ -62,3 +62,9 @@ class TokenPublic(PublicModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str = Field(
+        description=(
+            "Opaque; exchange it at POST /v1/auth/refresh for a new pair (it is then spent) and "
+            "revoke it at POST /v1/auth/revoke to log out."
+        )
+    )

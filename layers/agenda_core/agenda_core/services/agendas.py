@@ -63,7 +63,8 @@ def _end_at(record: AgendaRecord) -> date:
     return date.fromisoformat(record.start_at) + timedelta(days=int(record.duration) - 1)
 
 
-def _fields(record: AgendaRecord, base_url: str) -> dict[str, Any]:
+def agenda_fields(record: AgendaRecord, base_url: str) -> dict[str, Any]:
+    """The agenda representation's fields (also the base of "my agendas" entries)."""
     return {
         "id": record.id,
         "url": agenda_url(base_url, record.id),
@@ -109,7 +110,7 @@ def _agenda_representation(
     record: AgendaRecord, caller: Caller, base_url: str
 ) -> Representation[AgendaPublic]:
     return Representation(
-        body=AgendaPublic(**_fields(record, base_url)),
+        body=AgendaPublic(**agenda_fields(record, base_url)),
         etag=_agenda_etag(record, caller, "agenda", base_url),
         public=False,
     )
@@ -242,7 +243,7 @@ def list_published(
     if last_key and len(records) == per_page:
         next_url = page_url(encode_cursor(last_key, fingerprint, signing_key().derive("cursor")))
     return AgendaPage(
-        agendas=[AgendaPublic(**_fields(record, base_url)) for record in records],
+        agendas=[AgendaPublic(**agenda_fields(record, base_url)) for record in records],
         pagination=Pagination(next=next_url, per_page=per_page),
     )
 
@@ -319,7 +320,7 @@ def read_full_agenda(caller: Caller, id_or_slug: str, base_url: str) -> Represen
     record, _items = _load_partition(id_or_slug, consistent=not caller.is_anonymous)
     if not _is_visible(record, caller):
         raise NotFound("No agenda with this id or slug.")
-    body = AgendaFull(**_fields(record, base_url))
+    body = AgendaFull(**agenda_fields(record, base_url))
     return Representation(
         body=body,
         etag=_agenda_etag(record, caller, "full", base_url),

@@ -5,8 +5,8 @@ reads (one item, one request), and as membership items (``#MEMBER#<user>`` in th
 partition, indexed by user for "my agendas"). Both change in one transaction.
 
 Request budget: listing is one Query (agenda + members) and one BatchGetItem (the members'
-profiles, for their emails); each change is one read (BatchGetItem or the email lookup) and one
-transaction. The read is what makes "the last owner cannot leave" safe: the transaction's
+profiles, for their emails); each change is one BatchGetItem (the agenda with the membership and
+profile, or with the email's credential) and one transaction. The read is what makes "the last owner cannot leave" safe: the transaction's
 conditions pin the roles it saw, so two owners demoting each other at once cannot both win.
 """
 
@@ -63,7 +63,7 @@ def _public(member: MembershipRecord, email: str, base_url: str) -> MemberPublic
         id=member.user_id,
         url=member_url(base_url, member.agenda_id, member.user_id),
         email=email,
-        role=member.role,  # type: ignore[arg-type]
+        role=member.role,
         created_at=datetime.fromisoformat(member.created_at),
         updated_at=datetime.fromisoformat(member.updated_at),
     )
@@ -110,8 +110,20 @@ def add_member(caller: Caller, agenda_id: str, data: MemberCreate, base_url: str
     ``Conflict(member_exists | too_many_members)``, ``NotFound``, ``PermissionDenied``."""
     if not agenda_id.startswith("agd_") or caller.user_id is None:
         raise NotFound("No agenda with this id.")
+    # One BatchGetItem: the agenda (to authorize first, so that only its owners learn whether an
+    # email has an account) and the credential that maps the email to a user.
     with storage_errors():
-        credential = get_or_none(CredentialRecord, keys.email_pk(data.email), keys.EMAIL_SK, consistent=True)
+        items = list(
+            TableItem.batch_get(
+                [(keys.agenda_pk(agenda_id), keys.AGENDA_SK), (keys.email_pk(data.email), keys.EMAIL_SK)],
+                consistent_read=True,
+            )
+        )
+    agenda = next((i for i in items if isinstance(i, AgendaRecord)), None)
+    credential = next((i for i in items if isinstance(i, CredentialRecord)), None)
+    if agenda is None:
+        raise NotFound("No agenda with this id.")
+    _authorize(agenda, caller, "members.create")
     if credential is None:
         raise ValidationFailed(
             [FieldError("/email", "unknown_user", "No user has signed up with this email.")]

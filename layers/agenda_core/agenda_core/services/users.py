@@ -1,4 +1,5 @@
-"""Accounts: sign-up, login, "me"."""
+"""Accounts: sign-up and "me" (logging in is ``services/sessions.py``; changing the account,
+``services/profile.py``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import CredentialRecord, TableItem, UserRecord
 from agenda_core.db.transactions import TransactionFailed, storage_errors, transaction
 from agenda_core.errors import Conflict, NotFound, Unauthorized
-from agenda_core.integrations import access_tokens
 from agenda_core.observability import logger
 from agenda_core.schemas.auth import Caller
-from agenda_core.schemas.users import TokenCreate, TokenPublic, UserCreate, UserPublic, normalise_email
-from agenda_core.services import passwords
+from agenda_core.schemas.users import UserCreate, UserPublic
+from agenda_core.services import passwords, throttling
 from agenda_core.services.links import me_url
 
 
@@ -29,12 +29,17 @@ def _public(record: UserRecord, base_url: str) -> UserPublic:
     )
 
 
-def create_user(data: UserCreate, base_url: str) -> UserPublic:
-    """Signs a user up. Raises ``Conflict(email_taken)``.
+def create_user(data: UserCreate, base_url: str, source_ip: str | None = None) -> UserPublic:
+    """Signs a user up. Raises ``RateLimited`` (too many sign-ups from this source; checked
+    first, so a throttled caller learns nothing about emails), ``Conflict(email_taken)``.
 
-    One transaction writes the credential (which claims the email) and the profile.
+    One transaction writes the credential (which claims the email), the profile, and one more
+    sign-up on the source's counter, conditioned on its being under the limit. A refused sign-up
+    (email taken) still counts, with one more UpdateItem.
     """
     now = utcnow()
+    counter = throttling.signup_counter(source_ip, now.timestamp())
+    throttling.refuse_if_known_full(counter)
     user_id = new_id("user", now)
     user = UserRecord(
         keys.user_pk(user_id),
@@ -55,34 +60,17 @@ def create_user(data: UserCreate, base_url: str) -> UserPublic:
         with transaction() as tx:
             tx.put("credential", credential, condition=TableItem.pk.does_not_exist())
             tx.put("user", user, condition=TableItem.pk.does_not_exist())
+            throttling.count_within_limit(tx, counter)
     except TransactionFailed as error:
+        if throttling.failed(error, counter):
+            throttling.remember_full(counter)
+            raise throttling.too_many(counter, now.timestamp()) from error
         if "credential" in error.failed:
+            throttling.count_attempt(counter)
             raise Conflict("An account with this email already exists.", code="email_taken") from error
         raise
     logger.info("user created", extra={"user_id": user_id})
     return _public(user, base_url)
-
-
-def issue_token(data: TokenCreate) -> TokenPublic:
-    """Logs in. One identical ``Unauthorized(invalid_credentials)`` for an unknown email and a
-    wrong password, after the same amount of hashing work."""
-    with storage_errors():
-        credential = get_or_none(
-            CredentialRecord, keys.email_pk(normalise_email(data.email)), keys.EMAIL_SK, consistent=True
-        )
-    if credential is None:
-        passwords.burn_dummy_check(data.password)
-        raise Unauthorized("The email or password is not correct.", code="invalid_credentials")
-    if not passwords.verify_password(credential.password_hash, data.password):
-        raise Unauthorized("The email or password is not correct.", code="invalid_credentials")
-    if passwords.needs_rehash(credential.password_hash):
-        # The hash parameters grew since this hash was made: upgrade it while we hold the password.
-        with storage_errors():
-            credential.update(
-                actions=[CredentialRecord.password_hash.set(passwords.hash_password(data.password))]
-            )
-    token, lifetime = access_tokens.issue_access_token(credential.user_id)
-    return TokenPublic(access_token=token, expires_in=lifetime)
 
 
 def get_me(caller: Caller, base_url: str) -> UserPublic:
