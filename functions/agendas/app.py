@@ -11,11 +11,19 @@ gc.disable()
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from agenda_core.etags import if_none_match_hit
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
+from agenda_core.http.params import (
+    ETAG_HEADER,
+    AgendaId,
+    AgendaIdOrSlug,
+    IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
+)
 from agenda_core.http.public_cache import PublicReadCache
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import create_app, make_handler
@@ -28,33 +36,12 @@ from agenda_core.schemas.agendas import (
     AgendaReplace,
     AgendaUpdate,
 )
-from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, LocalDate, PerPage, prefixed_id_pattern
+from agenda_core.schemas.common import LocalDate, PerPage
 from agenda_core.services import agendas
 from agenda_core.settings import get_settings
 
 app = create_app()
 public_reads = PublicReadCache(get_settings().public_read_cache_seconds)
-
-AgendaIdOrSlug = Annotated[
-    str, Path(pattern=AGENDA_ID_OR_SLUG_PATTERN, max_length=64, description="An agenda id or its slug.")
-]
-AgendaId = Annotated[str, Path(pattern=prefixed_id_pattern("agd"), description="An agenda id (`agd_…`).")]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=1024, description="Write only if current.")
-]
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=1024)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.",
-        # Documented here, checked by http/idempotency.py (400 invalid_idempotency_key).
-        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,255}$"},
-    ),
-]
-ETAG_HEADER = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
-}
 
 
 @app.get(

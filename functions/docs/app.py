@@ -20,9 +20,10 @@ from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from agenda_core.etags import if_none_match_hit
+from agenda_core.http.params import ETAG_HEADER, IfNoneMatch
 from agenda_core.http.request import base_url_of
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import PUBLIC_CACHE, not_modified
@@ -70,13 +71,7 @@ DOCS_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-ETAG_HEADER = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
-}
 NOT_MODIFIED: dict[str, Any] = {"description": "Not modified (If-None-Match).", "content": {}}
-IfNoneMatch = Annotated[
-    str | None, Header(alias="If-None-Match", max_length=1024, description="ETags the client holds.")
-]
 
 app = create_app()
 

@@ -11,35 +11,19 @@ gc.disable()
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
+from agenda_core.http.params import AgendaId, AgendaIdOrSlug, IdempotencyKey, UserId
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import documented, json_response, no_content
-from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, PerPage, prefixed_id_pattern
+from agenda_core.schemas.common import PerPage
 from agenda_core.schemas.members import MemberCreate, MemberPage, MemberPublic, MemberUpdate
 from agenda_core.services import members
 
 app = create_app()
-
-AgendaIdOrSlug = Annotated[
-    str, Path(pattern=AGENDA_ID_OR_SLUG_PATTERN, max_length=64, description="An agenda id or its slug.")
-]
-AgendaId = Annotated[str, Path(pattern=prefixed_id_pattern("agd"), description="An agenda id (`agd_…`).")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.",
-        # Documented here, checked by http/idempotency.py (400 invalid_idempotency_key).
-        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,255}$"},
-    ),
-]
-UserId = Annotated[
-    str, Path(pattern=prefixed_id_pattern("usr"), description="The member's user id (`usr_…`).")
-]
 
 
 @app.get(

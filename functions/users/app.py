@@ -8,17 +8,24 @@ import gc
 # collector's passes over it cost ~25 ms (bench/RESULTS.md). Re-enabled, after a freeze, below.
 gc.disable()
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
+from agenda_core.http.params import (
+    ETAG_HEADER,
+    Cursor,
+    IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
+    PageSize,
+    TokenId,
+)
 from agenda_core.http.request import base_url, page_url_builder, source_ip
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import conditional_json, documented, json_response, no_content
-from agenda_core.schemas.common import PerPage, prefixed_id_pattern
 from agenda_core.schemas.my_agendas import MyAgendaPage
 from agenda_core.schemas.profile import UserUpdate
 from agenda_core.schemas.tokens import ApiTokenCreate, ApiTokenCreated, ApiTokenPage
@@ -26,20 +33,6 @@ from agenda_core.schemas.users import UserCreate, UserPublic
 from agenda_core.services import api_tokens, my_agendas, profile, users
 
 app = create_app()
-
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=1024)]
-ETAG_HEADER = {
-    "ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}
-}
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="1-255 of A-Z a-z 0-9 _ -; replays within 24 h.",
-        # Documented here, checked by http/idempotency.py (400 invalid_idempotency_key).
-        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,255}$"},
-    ),
-]
 
 
 @app.post(
@@ -69,9 +62,6 @@ def handle_get_me(if_none_match: IfNoneMatch = None) -> Response[Any]:
     return conditional_json(users.get_me(caller, base_url(app)), if_none_match)
 
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1024)]
-
-
 @app.patch(
     "/v1/users/me",
     summary="Change the signed-in user's name or password (JSON merge patch)",
@@ -89,10 +79,6 @@ def handle_update_me(body: UserUpdate, if_match: IfMatch = None) -> Response[Any
 
 
 # --- the caller's agendas and API tokens (API.md §2) ----------------------------------------
-
-PageSize = Annotated[PerPage, Query(description="Items per page (1-100).")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="From `pagination.next`.")]
-TokenId = Annotated[str, Path(pattern=prefixed_id_pattern("tok"), description="An API token id (`tok_…`).")]
 
 
 @app.get(
