@@ -7,6 +7,7 @@ handlers are imported inside the mock (STYLE.md 5.6) by the GatewayApp on first 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +73,19 @@ def api(aws: dict[str, str]):  # type: ignore[no-untyped-def]
 
     env = {k: v for k, v in os.environ.items() if k in {"CORS_ALLOW_ORIGINS", "POWERTOOLS_LOG_LEVEL"}}
     return GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL, env_overrides=env)
+
+
+@pytest.fixture
+def atomic_requests(monkeypatch):  # type: ignore[no-untyped-def]
+    """One AWS request at a time in moto, as DynamoDB executes each request atomically. moto is not
+    thread-safe: a failed TransactWriteItems restores a copy of the table taken when it began,
+    which in threads undoes a concurrent winner's writes. Requests still interleave freely."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock, original = threading.Lock(), BotocoreStubber.__call__
+
+    def one_at_a_time(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", one_at_a_time)

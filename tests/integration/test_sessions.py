@@ -174,22 +174,6 @@ def test_the_grace_window_ends_once_the_successor_itself_was_rotated(api, user):
     assert refresh(api, third["refresh_token"]).status == 401
 
 
-@pytest.fixture
-def atomic_requests(monkeypatch):
-    """One AWS request at a time in moto, as DynamoDB executes each request atomically. moto is not
-    thread-safe: a failed TransactWriteItems restores a copy of the table taken when it began,
-    which in threads undoes a concurrent winner's writes. Requests still interleave freely."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock, original = threading.Lock(), BotocoreStubber.__call__
-
-    def one_at_a_time(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(BotocoreStubber, "__call__", one_at_a_time)
-
-
 def test_concurrent_refreshes_in_several_containers_rotate_exactly_once(api, aws, user, atomic_requests):
     """Eight containers refresh one token at once: every one of them gets the same successor,
     one rotation is stored, and the family is intact. The reads are held until all containers
