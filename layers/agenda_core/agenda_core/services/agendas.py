@@ -20,7 +20,6 @@ from pynamodb.expressions.update import Action
 
 from agenda_core.db import keys
 from agenda_core.db.base import Gsi1, TableItem, get_or_none
-from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord, MembershipRecord, SlugRecord
 from agenda_core.db.transactions import TransactionFailed, is_condition_failure, storage_errors, transaction
@@ -33,13 +32,12 @@ from agenda_core.errors import (
     ValidationFailed,
 )
 from agenda_core.etags import if_match_versions, make_etag
-from agenda_core.integrations.secrets import signing_key
 from agenda_core.observability import logger
 from agenda_core.policy import OPERATIONS, roles_for
 from agenda_core.schemas.agendas import AgendaCreate, AgendaFull, AgendaPage, AgendaPublic, AgendaUpdate
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination
-from agenda_core.services import slugs
+from agenda_core.services import paging, slugs
 from agenda_core.services.links import agenda_url
 
 # Writable fields that may be absent (PUT leaves them out to clear them; PATCH sends null).
@@ -214,13 +212,12 @@ def list_published(
 
     Raises ``InvalidCursor``.
     """
-    fingerprint = query_fingerprint(route="agendas", after=starts_after, before=starts_before)
-    cursor_key = signing_key().derive("cursor") if cursor else None
-    start_key = decode_cursor(cursor, fingerprint, cursor_key) if cursor and cursor_key else None
+    query = {"route": "agendas", "after": starts_after, "before": starts_before}
     # gsi1sk is "<start_at>#<id>": "D#~" sorts after every key of day D, "D#" before all of them.
     low = f"{starts_after.isoformat()}#~" if starts_after else None
     high = f"{starts_before.isoformat()}#" if starts_before else None
     if low and high and low >= high:
+        paging.start_key(cursor, query)  # an empty range still refuses a bad cursor
         return AgendaPage(agendas=[], pagination=Pagination(next=None, per_page=per_page))
     if low and high:
         condition: Condition | None = Gsi1.gsi1sk.between(low, high)
@@ -230,21 +227,18 @@ def list_published(
         condition = Gsi1.gsi1sk < high
     else:
         condition = None
-    with storage_errors():
-        results = TableItem.gsi1.query(
-            keys.PUBLISHED_GSI_PK,
-            range_key_condition=condition,
-            limit=per_page,
-            last_evaluated_key=start_key,
-        )
-        records = [item for item in results if isinstance(item, AgendaRecord)]
-        last_key = results.last_evaluated_key
-    next_url = None
-    if last_key and len(records) == per_page:
-        next_url = page_url(encode_cursor(last_key, fingerprint, signing_key().derive("cursor")))
+    page = paging.index_page(
+        AgendaRecord,
+        keys.PUBLISHED_GSI_PK,
+        query=query,
+        per_page=per_page,
+        cursor=cursor,
+        page_url=page_url,
+        condition=condition,
+    )
     return AgendaPage(
-        agendas=[AgendaPublic(**agenda_fields(record, base_url)) for record in records],
-        pagination=Pagination(next=next_url, per_page=per_page),
+        agendas=[AgendaPublic(**agenda_fields(record, base_url)) for record in page.records],
+        pagination=page.pagination,
     )
 
 

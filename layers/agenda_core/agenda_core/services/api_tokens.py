@@ -30,7 +30,6 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DeleteError, PynamoDBException
 
 from agenda_core.db.base import TableItem, get_or_none
-from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.token_records import TOKEN_SK, ApiTokenRecord, token_pk, tokens_of_pk
 from agenda_core.db.transactions import is_condition_failure, storage_errors
@@ -42,10 +41,8 @@ from agenda_core.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from agenda_core.integrations.secrets import signing_key
 from agenda_core.observability import logger
 from agenda_core.schemas.auth import Caller
-from agenda_core.schemas.common import Pagination
 from agenda_core.schemas.tokens import (
     SCOPE_ORDER,
     ApiTokenCreate,
@@ -53,7 +50,7 @@ from agenda_core.schemas.tokens import (
     ApiTokenPage,
     ApiTokenPublic,
 )
-from agenda_core.services import token_format
+from agenda_core.services import paging, token_format
 from agenda_core.settings import get_settings
 
 _CACHE_LIMIT = 1024
@@ -146,20 +143,16 @@ def list_tokens(
     """
     assert caller.user_id is not None
     # Bound to the user too: another user's cursor is a 400, not a start key in someone else's list.
-    fingerprint = query_fingerprint(route="tokens", user=caller.user_id)
-    start_key = decode_cursor(cursor, fingerprint, signing_key().derive("cursor")) if cursor else None
-    with storage_errors():
-        results = TableItem.gsi1.query(
-            tokens_of_pk(caller.user_id), limit=per_page, last_evaluated_key=start_key
-        )
-        records = [item for item in results if isinstance(item, ApiTokenRecord)]
-        last_key = results.last_evaluated_key
-    next_url = None
-    if last_key and len(records) == per_page:
-        next_url = page_url(encode_cursor(last_key, fingerprint, signing_key().derive("cursor")))
+    page = paging.index_page(
+        ApiTokenRecord,
+        tokens_of_pk(caller.user_id),
+        query={"route": "tokens", "user": caller.user_id},
+        per_page=per_page,
+        cursor=cursor,
+        page_url=page_url,
+    )
     return ApiTokenPage(
-        tokens=[_public(record, base_url) for record in records],
-        pagination=Pagination(next=next_url, per_page=per_page),
+        tokens=[_public(record, base_url) for record in page.records], pagination=page.pagination
     )
 
 

@@ -12,14 +12,11 @@ from collections.abc import Callable
 
 from agenda_core.db import keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.records import AgendaRecord, MembershipRecord
 from agenda_core.db.transactions import storage_errors
-from agenda_core.integrations.secrets import signing_key
 from agenda_core.schemas.auth import Caller
-from agenda_core.schemas.common import Pagination
 from agenda_core.schemas.my_agendas import MyAgendaPage, MyAgendaPublic
-from agenda_core.services import agendas
+from agenda_core.services import agendas, paging
 
 
 def _agendas_by_id(agenda_ids: list[str]) -> dict[str, AgendaRecord]:
@@ -41,24 +38,22 @@ def list_my_agendas(
     """
     assert caller.user_id is not None
     # Bound to the user too: another user's cursor is a 400, not a start key in someone else's list.
-    fingerprint = query_fingerprint(route="users.me.agendas", user=caller.user_id)
-    start_key = decode_cursor(cursor, fingerprint, signing_key().derive("cursor")) if cursor else None
+    memberships = paging.index_page(
+        MembershipRecord,
+        keys.member_of_pk(caller.user_id),
+        query={"route": "users.me.agendas", "user": caller.user_id},
+        per_page=per_page,
+        cursor=cursor,
+        page_url=page_url,
+    )
     with storage_errors():
-        results = TableItem.gsi1.query(
-            keys.member_of_pk(caller.user_id), limit=per_page, last_evaluated_key=start_key
-        )
-        memberships = [item for item in results if isinstance(item, MembershipRecord)]
-        last_key = results.last_evaluated_key
-        records = _agendas_by_id([membership.agenda_id for membership in memberships])
+        records = _agendas_by_id([membership.agenda_id for membership in memberships.records])
     page = []
-    for membership in memberships:
+    for membership in memberships.records:
         record = records.get(membership.agenda_id)
         role = agendas.role_of(record, caller) if record is not None else None
         if record is None or role is None:
             continue
         # The agenda's own representation (services/agendas.py), plus the member's role.
         page.append(MyAgendaPublic(**agendas.agenda_fields(record, base_url), role=role))
-    next_url = None
-    if last_key and len(memberships) == per_page:
-        next_url = page_url(encode_cursor(last_key, fingerprint, signing_key().derive("cursor")))
-    return MyAgendaPage(agendas=page, pagination=Pagination(next=next_url, per_page=per_page))
+    return MyAgendaPage(agendas=page, pagination=memberships.pagination)
