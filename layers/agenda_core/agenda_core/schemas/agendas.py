@@ -24,6 +24,8 @@ from agenda_core.schemas.common import (
     Timestamp,
     TimeZoneName,
     UploadId,
+    document_not_nullable,
+    refuse_null,
 )
 
 AgendaName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -65,19 +67,10 @@ class AgendaReplace(AgendaCreate):
 _NOT_NULLABLE = ("name", "published", "start_at", "duration", "timezone", "slug")
 
 
-def _document_not_nullable(schema: dict[str, Any]) -> None:
-    """The OpenAPI of AgendaUpdate: the fields `_not_null` refuses null for are documented without it."""
-    for name in _NOT_NULLABLE:
-        field = schema["properties"][name]
-        (kept,) = [branch for branch in field.pop("anyOf") if branch != {"type": "null"}]
-        field.update(kept)
-        field.pop("default", None)  # left out means "unchanged", not null
-
-
 class AgendaUpdate(RequestModel):
     """PATCH /v1/agendas/{agenda_id}: an RFC 7396 merge patch; ``null`` clears an optional field."""
 
-    model_config = ConfigDict(json_schema_extra=_document_not_nullable)
+    model_config = ConfigDict(json_schema_extra=document_not_nullable(*_NOT_NULLABLE))
 
     name: AgendaName | None = None
     description: Description | None = None
@@ -89,12 +82,7 @@ class AgendaUpdate(RequestModel):
     timezone: TimeZoneName | None = None
     slug: Slug | None = None
 
-    @field_validator(*_NOT_NULLABLE, mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may not be null")
-        return value
+    _not_null = field_validator(*_NOT_NULLABLE, mode="before")(refuse_null)
 
 
 class AgendaPublic(PublicModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -86,6 +87,28 @@ Timestamp = Annotated[
     PlainSerializer(_rfc3339_utc, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-06-01T09:30:00.000Z"}),
 ]
+
+
+def refuse_null(cls: Any, value: Any) -> Any:  # `cls`: pydantic binds it as a classmethod by that name
+    """A merge-patch field validator (``field_validator(*names, mode="before")(refuse_null)``):
+    RFC 7396 ``null`` clears a field, so fields with no "absent" state refuse it (422 at the field)."""
+    if value is None:
+        raise ValueError("may not be null")
+    return value
+
+
+def document_not_nullable(*names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` for a merge-patch model: ``names`` are documented without their null
+    branch (``refuse_null`` refuses it) and without a default (left out means "unchanged")."""
+
+    def strip(schema: dict[str, Any]) -> None:
+        for name in names:
+            field = schema["properties"][name]
+            (kept,) = [branch for branch in field.pop("anyOf") if branch != {"type": "null"}]
+            field.update(kept)
+            field.pop("default", None)
+
+    return strip
 
 
 class RequestModel(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from agenda_core.schemas.common import Pagination, PublicModel, RequestModel, Timestamp
 from agenda_core.schemas.users import Email
@@ -23,13 +23,6 @@ class MemberUpdate(RequestModel):
     """PATCH /v1/agendas/{agenda_id}/members/{user_id} (a merge patch: ``role`` is all there is)."""
 
     role: Role = Field(description="The new role. The last owner cannot be demoted.")
-
-    @field_validator("role", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may not be null")
-        return value
 
 
 class MemberPublic(PublicModel):

@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field, StrictStr, StringConstraints, field_vali
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from agenda_core.schemas.common import RequestModel
+from agenda_core.schemas.common import RequestModel, document_not_nullable, refuse_null
 from agenda_core.schemas.users import Password, PersonName
 
 # What the caller types as their current password: capped like a login's, not judged by the
@@ -21,11 +21,7 @@ _NOT_NULLABLE = ("name", "password", "current_password")
 def _document(schema: dict[str, Any]) -> None:
     """The OpenAPI of UserUpdate: no field takes null, and a new password comes with the current
     one (and only with it): JSON Schema's ``dependentRequired`` says so, the service enforces it."""
-    for name in _NOT_NULLABLE:
-        field = schema["properties"][name]
-        (kept,) = [branch for branch in field.pop("anyOf") if branch != {"type": "null"}]
-        field.update(kept)
-        field.pop("default", None)  # left out means "unchanged", not null
+    document_not_nullable(*_NOT_NULLABLE)(schema)
     schema["dependentRequired"] = {"password": ["current_password"], "current_password": ["password"]}
 
 
@@ -44,12 +40,7 @@ class UserUpdate(RequestModel):
     # 422 "read_only_field" naming it, rather than "unknown_field".
     email: SkipJsonSchema[Any] = Field(default=None, exclude=True)
 
-    @field_validator(*_NOT_NULLABLE, mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may not be null")
-        return value
+    _not_null = field_validator(*_NOT_NULLABLE, mode="before")(refuse_null)
 
     @field_validator("email", mode="before")
     @classmethod
