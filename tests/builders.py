@@ -54,3 +54,17 @@ def create_api_token(
     assert response.status == 201, response.body
     created = response.json()
     return {**created, "headers": auth(created["token"])}
+
+
+def add_member(
+    api: Any, owner: dict[str, Any], agenda: dict[str, Any], person: dict[str, Any], role: str
+) -> dict[str, Any]:
+    """Adds ``person`` (a ``sign_up`` result) to ``agenda`` with ``role``, as its ``owner``."""
+    added = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/members",
+        json_body={"email": person["user"]["email"], "role": role},
+        headers=owner["headers"],
+    )
+    assert added.status == 201, added.body
+    return dict(added.json())

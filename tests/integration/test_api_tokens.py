@@ -26,22 +26,6 @@ def owner(api):
     return sign_up(api, name="Owner")
 
 
-@pytest.fixture
-def aws_calls(monkeypatch) -> list[str]:
-    """Every AWS API call made while the test runs, as ``service:Operation``."""
-    from botocore.client import BaseClient
-
-    calls: list[str] = []
-    original = BaseClient._make_api_call
-
-    def counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        calls.append(f"{self.meta.service_model.service_name}:{operation_name}")
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    return calls
-
-
 def _problem(response) -> dict[str, Any]:
     body = response.json()
     assert response.header("Content-Type") == "application/problem+json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import create_agenda, sign_up
+from tests.builders import add_member, create_agenda, sign_up
 from tests.conftest import BASE_URL
 
 
@@ -15,13 +15,7 @@ def team(api):
     viewer = sign_up(api, name="Viewer")
     agenda = create_agenda(api, owner)
     for person, role in ((editor, "editor"), (viewer, "viewer")):
-        added = api.request(
-            "POST",
-            f"/v1/agendas/{agenda['id']}/members",
-            json_body={"email": person["user"]["email"], "role": role},
-            headers=owner["headers"],
-        )
-        assert added.status == 201, added.body
+        add_member(api, owner, agenda, person, role)
     return {"owner": owner, "editor": editor, "viewer": viewer, "agenda": agenda}
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import create_agenda, create_api_token, sign_up
+from tests.builders import add_member, create_agenda, create_api_token, sign_up
 from tests.conftest import BASE_URL
 
 EMPTY = {"agendas": [], "pagination": {"next": None, "per_page": 20}}
@@ -15,32 +15,6 @@ EMPTY = {"agendas": [], "pagination": {"next": None, "per_page": 20}}
 @pytest.fixture
 def owner(api):
     return sign_up(api, name="Owner")
-
-
-@pytest.fixture
-def aws_calls(monkeypatch) -> list[str]:
-    """Every AWS API call made while the test runs, as ``service:Operation``."""
-    from botocore.client import BaseClient
-
-    calls: list[str] = []
-    original = BaseClient._make_api_call
-
-    def counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        calls.append(f"{self.meta.service_model.service_name}:{operation_name}")
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    return calls
-
-
-def _add(api, agenda: dict[str, Any], owner: dict[str, Any], person: dict[str, Any], role: str) -> None:
-    added = api.request(
-        "POST",
-        f"/v1/agendas/{agenda['id']}/members",
-        json_body={"email": person["user"]["email"], "role": role},
-        headers=owner["headers"],
-    )
-    assert added.status == 201, added.body
 
 
 def _mine(api, who: dict[str, Any], query: str = "") -> Any:
@@ -54,7 +28,7 @@ def test_every_agenda_of_the_caller_in_any_state_with_their_role(api, owner):
     published = create_agenda(api, owner, published=True, description="Public.")
     colleague = sign_up(api, name="Colleague")
     theirs = create_agenda(api, colleague)
-    _add(api, theirs, colleague, owner, "viewer")
+    add_member(api, colleague, theirs, owner, "viewer")
 
     response = api.request("GET", "/v1/users/me/agendas", headers=owner["headers"])
 
@@ -78,7 +52,7 @@ def test_unpublished_agendas_are_listed_for_members_only(api, owner):
     stranger = sign_up(api, name="Stranger")
 
     before = _mine(api, stranger)
-    _add(api, draft, owner, stranger, "editor")
+    add_member(api, owner, draft, stranger, "editor")
     while_member = _mine(api, stranger)
     removed = api.request(
         "DELETE", f"/v1/agendas/{draft['id']}/members/{stranger['user']['id']}", headers=owner["headers"]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agenda_core.policy import OPERATIONS, ROUTES
-from tests.builders import agenda_body, create_api_token, sign_up
+from tests.builders import add_member, agenda_body, create_api_token, sign_up
 from tests.conftest import ROOT
 
 DOCUMENT = json.loads((ROOT / "functions/docs/openapi.json").read_text())
@@ -68,13 +68,7 @@ def _new_agenda(api, world: World, published: bool) -> dict[str, Any]:
     )
     assert agenda.status == 201, agenda.body
     for role in ("editor", "viewer"):
-        added = api.request(
-            "POST",
-            f"/v1/agendas/{agenda.json()['id']}/members",
-            json_body={"email": world.users[role]["user"]["email"], "role": role},
-            headers=owner["headers"],
-        )
-        assert added.status == 201, added.body
+        add_member(api, owner, agenda.json(), world.users[role], role)
     return agenda.json()
 
 
