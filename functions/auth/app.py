@@ -15,9 +15,9 @@ from aws_lambda_powertools.event_handler import Response
 from agenda_core.http.request import source_ip
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import documented, json_response, no_content
-from agenda_core.schemas.sessions import TokenRefresh, TokenRevoke
+from agenda_core.schemas.login_sessions import TokenRefresh, TokenRevoke
 from agenda_core.schemas.users import TokenCreate, TokenPublic
-from agenda_core.services import sessions
+from agenda_core.services import login_sessions
 
 app = create_app()
 
@@ -28,7 +28,7 @@ app = create_app()
     responses={200: documented(TokenPublic, "A new session's tokens.")},
 )
 def handle_create_token(body: TokenCreate) -> Response[Any]:
-    return json_response(sessions.log_in(body, source_ip(app.current_event.raw_event)))
+    return json_response(login_sessions.log_in(body, source_ip(app.current_event.raw_event)))
 
 
 @app.post(
@@ -37,7 +37,7 @@ def handle_create_token(body: TokenCreate) -> Response[Any]:
     responses={200: documented(TokenPublic, "The session's new tokens.")},
 )
 def handle_refresh_token(body: TokenRefresh) -> Response[Any]:
-    return json_response(sessions.refresh(body.refresh_token))
+    return json_response(login_sessions.refresh(body.refresh_token))
 
 
 @app.post(
@@ -46,7 +46,7 @@ def handle_refresh_token(body: TokenRefresh) -> Response[Any]:
     responses={204: {"description": "Done (also for a token that was not valid)."}},
 )
 def handle_revoke_token(body: TokenRevoke) -> Response[Any]:
-    sessions.revoke(body.refresh_token)
+    login_sessions.revoke(body.refresh_token)
     return no_content()
 
 

@@ -248,16 +248,16 @@ def test_a_hash_or_the_key_in_a_response_is_caught(
 
 def test_a_refresh_token_a_handler_logs_is_caught(api: Any, canary_watch: Detector, monkeypatch: Any) -> None:
     from agenda_core.observability import logger
-    from agenda_core.services import sessions
+    from agenda_core.services import login_sessions
 
-    start_session = sessions.start_session
+    start_session = login_sessions.start_session
 
     def leaky(*args: Any, **kwargs: Any) -> Any:
         tokens = start_session(*args, **kwargs)
         logger.debug(f"session {tokens.refresh_token}")  # DEBUG: the watch lowers the level to it
         return tokens
 
-    monkeypatch.setattr(sessions, "start_session", leaky)
+    monkeypatch.setattr(login_sessions, "start_session", leaky)
     builders.sign_up(api)  # logs in
 
     assert ("log agenda-api", "a token issued by response POST /v1/auth/token -> 200, logged") in [

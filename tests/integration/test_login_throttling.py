@@ -48,10 +48,10 @@ THROTTLED = {
 def clock(monkeypatch):
     import time
 
-    from agenda_core.services import sessions
+    from agenda_core.services import login_sessions
 
     state = {"offset": 0.0}
-    monkeypatch.setattr(sessions, "clock", lambda: time.time() + state["offset"])
+    monkeypatch.setattr(login_sessions, "clock", lambda: time.time() + state["offset"])
     return lambda seconds: state.__setitem__("offset", state["offset"] + seconds)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agenda_core.db.session_records import SessionFamilyRecord
-from agenda_core.services.sessions import _live
+from agenda_core.db.login_session_records import SessionFamilyRecord
+from agenda_core.services.login_sessions import _live
 from agenda_core.settings import get_settings
 
 SETTINGS = get_settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agenda_core.db.session_records import ThrottleCounterRecord
+from agenda_core.db.login_session_records import ThrottleCounterRecord
 from agenda_core.errors import RateLimited
 from agenda_core.services import throttling
 from agenda_core.settings import get_settings

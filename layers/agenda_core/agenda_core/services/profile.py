@@ -9,7 +9,7 @@ Request budget:
 - a new ``password`` (rare): the GetItem, one BatchGetItem (the credential and the caller's
   failed-login counters: a wrong ``current_password`` is a failed login, throttled like one), one
   TransactWriteItems (credential and profile), then the end of every other session of the
-  account (``sessions.revoke_other_sessions``: one Query and one UpdateItem per session). The
+  account (``login_sessions.revoke_other_sessions``: one Query and one UpdateItem per session). The
   session the request comes from stays (its ``sid``). Access tokens already issued to other
   sessions stay valid until they expire (≤ 15 min): they are not looked up per request.
 """
@@ -37,7 +37,7 @@ from agenda_core.observability import logger
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.profile import UserUpdate
 from agenda_core.schemas.users import UserPublic
-from agenda_core.services import passwords, sessions, throttling, users
+from agenda_core.services import login_sessions, passwords, throttling, users
 
 
 def user_etag(user: UserPublic) -> str:
@@ -124,10 +124,10 @@ def _change_password(
     base_url: str,
 ) -> UserPublic:
     assert data.password is not None and data.current_password is not None
-    now = sessions.clock()
+    now = login_sessions.clock()
     counters = throttling.login_counters(record.email, source_ip, now)
     credential_key = (keys.email_pk(record.email), keys.EMAIL_SK)
-    items = sessions.batch_get([credential_key, *(counter.key for counter in counters)])
+    items = login_sessions.batch_get([credential_key, *(counter.key for counter in counters)])
     throttling.check(counters, items, now)
     credential = items.get(credential_key)
     if not isinstance(credential, CredentialRecord) or credential.user_id != record.id:
@@ -163,7 +163,9 @@ def _change_password(
         raise Conflict(
             "The account changed while the password was being changed; try again.", code="concurrent_change"
         ) from error
-    ended = sessions.revoke_other_sessions(record.id, keep=caller.credential_id, reason="password_change")
+    ended = login_sessions.revoke_other_sessions(
+        record.id, keep=caller.credential_id, reason="password_change"
+    )
     logger.info("password changed", extra={"user_id": record.id, "sessions_ended": ended})
     record.updated_at = updated_at
     if data.name is not None:

@@ -1,7 +1,7 @@
 """Guessing limits: failed logins per email and per source IP, sign-ups per source IP.
 
 Fixed windows (``settings``: e.g. 5 failed logins per email and 20 per IP in 15 minutes, 10
-sign-ups per IP in an hour), one counter item per subject and window (``db/session_records.py``),
+sign-ups per IP in an hour), one counter item per subject and window (``db/login_session_records.py``),
 its ``ttl`` at the window's end. While a counter is at its limit the request is a 429 with
 ``Retry-After`` (the seconds left in the window), even with the right password, and before any
 password hashing, so a throttled guesser costs us no Argon2 work.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from agenda_core.db.session_records import ThrottleCounterRecord, throttle_pk, window_sk
+from agenda_core.db.login_session_records import ThrottleCounterRecord, throttle_pk, window_sk
 from agenda_core.db.transactions import Transaction, TransactionFailed, storage_errors, transaction
 from agenda_core.errors import RateLimited
 from agenda_core.observability import logger

@@ -1,4 +1,4 @@
-"""Accounts: sign-up and "me" (logging in is ``services/sessions.py``; changing the account,
+"""Accounts: sign-up and "me" (logging in is ``services/login_sessions.py``; changing the account,
 ``services/profile.py``)."""
 
 from __future__ import annotations

@@ -54,10 +54,10 @@ def clock(monkeypatch):
     """Moves the sessions' clock (moto never expires anything; the code checks expiry itself)."""
     import time
 
-    from agenda_core.services import sessions
+    from agenda_core.services import login_sessions
 
     state = {"offset": 0.0}
-    monkeypatch.setattr(sessions, "clock", lambda: time.time() + state["offset"])
+    monkeypatch.setattr(login_sessions, "clock", lambda: time.time() + state["offset"])
 
     def advance(seconds: float) -> None:
         state["offset"] += seconds
@@ -178,14 +178,14 @@ def test_concurrent_refreshes_in_several_containers_rotate_exactly_once(api, aws
     """Eight containers refresh one token at once: every one of them gets the same successor,
     one rotation is stored, and the family is intact. The reads are held until all containers
     have read, so every one of them reaches the conditional write believing it is first."""
-    from agenda_core.services import sessions
+    from agenda_core.services import login_sessions
     from local.gateway import GatewayApp
     from tests.conftest import BASE_URL, TEMPLATE
 
     token = log_in(api, "mobile@example.com")["refresh_token"]
     containers = [GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL) for _ in range(8)]
     barrier, seen = threading.Barrier(len(containers), timeout=10), threading.local()
-    original = sessions.batch_get
+    original = login_sessions.batch_get
 
     def read_together(wanted):
         items = original(wanted)
@@ -195,7 +195,7 @@ def test_concurrent_refreshes_in_several_containers_rotate_exactly_once(api, aws
         return items
 
     rotations = []
-    original_rotate = sessions._rotate
+    original_rotate = login_sessions._rotate
 
     def counted_rotate(*args, **kwargs):
         result = original_rotate(*args, **kwargs)
@@ -203,8 +203,8 @@ def test_concurrent_refreshes_in_several_containers_rotate_exactly_once(api, aws
         return result
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(sessions, "batch_get", read_together)
-    mp.setattr(sessions, "_rotate", counted_rotate)
+    mp.setattr(login_sessions, "batch_get", read_together)
+    mp.setattr(login_sessions, "_rotate", counted_rotate)
     try:
         with ThreadPoolExecutor(max_workers=len(containers)) as pool:
             answers = list(pool.map(lambda c: refresh(c, token), containers))
@@ -354,13 +354,13 @@ def test_a_read_that_sees_the_token_spent_but_the_family_not_yet_moved_on_is_no_
     """BatchGetItem is isolated per item, not against a transaction: a racing refresh can read the
     token as spent by a rotation and the family from before it. That is the parallel refresh the
     grace window is for, not reuse."""
-    from agenda_core.db.session_records import SessionFamilyRecord
+    from agenda_core.db.login_session_records import SessionFamilyRecord
+    from agenda_core.services import login_sessions
     from agenda_core.services import refresh_token_format as fmt
-    from agenda_core.services import sessions
 
     first = log_in(api, "mobile@example.com")
     winner = refresh(api, first["refresh_token"]).json()
-    original = sessions.batch_get
+    original = login_sessions.batch_get
 
     def family_from_before_the_rotation(wanted):
         items = original(wanted)
@@ -369,7 +369,7 @@ def test_a_read_that_sees_the_token_spent_but_the_family_not_yet_moved_on_is_no_
                 item.current_hash = fmt.token_hash(first["refresh_token"])
         return items
 
-    monkeypatch.setattr(sessions, "batch_get", family_from_before_the_rotation)
+    monkeypatch.setattr(login_sessions, "batch_get", family_from_before_the_rotation)
     racing = refresh(api, first["refresh_token"])
     monkeypatch.undo()
 

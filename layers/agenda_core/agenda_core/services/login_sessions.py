@@ -1,6 +1,6 @@
 """Sessions (API.md §2): log in, refresh, log out, and end a user's other sessions.
 
-A session is a refresh-token family (RFC 9700 §4.14.2; storage in ``db/session_records.py``,
+A session is a refresh-token family (RFC 9700 §4.14.2; storage in ``db/login_session_records.py``,
 token format in ``services/refresh_token_format.py``). Its access tokens carry its id as ``sid``.
 
 - Log in: one BatchGetItem reads the credential and both failed-login counters (per email, per
@@ -36,8 +36,7 @@ from ulid import ULID
 
 from agenda_core.db import keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.records import CredentialRecord
-from agenda_core.db.session_records import (
+from agenda_core.db.login_session_records import (
     FAMILY_SK,
     REFRESH_SK,
     RefreshTokenRecord,
@@ -46,6 +45,7 @@ from agenda_core.db.session_records import (
     refresh_pk,
     sessions_of_pk,
 )
+from agenda_core.db.records import CredentialRecord
 from agenda_core.db.transactions import TransactionFailed, is_condition_failure, storage_errors, transaction
 from agenda_core.errors import Unauthorized
 from agenda_core.integrations import access_tokens
