@@ -62,6 +62,16 @@ OPERATIONS: dict[str, Rule] = {
     "docs.read": Rule("none"),
 }
 
+# Agenda content (API.md §4): reads follow the agenda's visibility, writes need owner or editor.
+CONTENT_PLURALS = ("sessions", "speakers", "tracks", "venues", "categories")
+for _plural in CONTENT_PLURALS:
+    OPERATIONS[f"{_plural}.list"] = Rule("optional", READ, ANY_MEMBER, public_when_published=True)
+    OPERATIONS[f"{_plural}.read"] = Rule("optional", READ, ANY_MEMBER, public_when_published=True)
+    OPERATIONS[f"{_plural}.create"] = Rule("required", WRITE, EDITORS)
+    OPERATIONS[f"{_plural}.replace"] = Rule("required", WRITE, EDITORS)
+    OPERATIONS[f"{_plural}.update"] = Rule("required", WRITE, EDITORS)
+    OPERATIONS[f"{_plural}.delete"] = Rule("required", WRITE, EDITORS)
+
 # Every route of every function, exactly (tests/contract/test_policy.py): a route is added here
 # in the same change that adds it to a function.
 ROUTES: dict[str, str] = {
@@ -90,6 +100,22 @@ ROUTES: dict[str, str] = {
     "GET /v1/docs": "docs.read",
     "GET /v1/docs/{asset}": "docs.read",
 }
+_ITEM_IDS = {
+    "sessions": "session_id",
+    "speakers": "speaker_id",
+    "tracks": "track_id",
+    "venues": "venue_id",
+    "categories": "category_id",
+}
+for _plural, _item_id in _ITEM_IDS.items():
+    _collection = f"/v1/agendas/{{agenda_id}}/{_plural}"
+    _item = f"{_collection}/{{{_item_id}}}"
+    ROUTES[f"GET {_collection}"] = f"{_plural}.list"
+    ROUTES[f"POST {_collection}"] = f"{_plural}.create"
+    ROUTES[f"GET {_item}"] = f"{_plural}.read"
+    ROUTES[f"PUT {_item}"] = f"{_plural}.replace"
+    ROUTES[f"PATCH {_item}"] = f"{_plural}.update"
+    ROUTES[f"DELETE {_item}"] = f"{_plural}.delete"
 
 
 def rule_for_route(method: str, resource: str) -> Rule | None:

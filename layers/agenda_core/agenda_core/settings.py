@@ -61,6 +61,13 @@ class Settings:
     public_read_cache_seconds: float = 5.0
     # A member map on the agenda item keeps permission checks on one item; cap it so it stays small.
     max_members_per_agenda: int = 100
+    # Content per agenda (API.md §4): keeps the full-agenda read one bounded Query and its answer
+    # well under Lambda's 6 MB response limit for realistic agendas (bench/RESULTS.md).
+    max_sessions_per_agenda: int = 1000
+    max_speakers_per_agenda: int = 1000
+    max_tracks_per_agenda: int = 100
+    max_venues_per_agenda: int = 100
+    max_categories_per_agenda: int = 100
     # API tokens (API.md §2, services/api_tokens.py): a soft cap per user, the longest expiry, how
     # stale last_used_at may get before a use writes it again, and how long a warm container
     # trusts a token it verified (a deletion takes up to that long to reach other containers).

@@ -36,3 +36,9 @@ def utcnow() -> datetime:
 def iso(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` and milliseconds: sorts as text in time order."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def created_at_of(item_id: str) -> datetime:
+    """When an id was made: its ULID's time part (``new_id`` pins it to the creation time, to the
+    millisecond, so this equals the stored ``created_at`` and a PUT needs no read to return it)."""
+    return ULID.from_str(item_id.partition("_")[2]).datetime

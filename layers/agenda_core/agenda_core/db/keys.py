@@ -37,6 +37,14 @@ def member_of_pk(user_id: str) -> str:
     return f"MEMBER_OF#{user_id}"
 
 
+# Content items (API.md §4) in an agenda's partition: "<KIND>#<id>", e.g. "SESSION#ses_01J...".
+CONTENT_KINDS = ("session", "speaker", "track", "venue", "category")
+
+
+def content_sk(kind: str, item_id: str) -> str:
+    return f"{kind.upper()}#{item_id}"
+
+
 def published_sk(start_at: str, agenda_id: str) -> str:
     """Sorts published agendas soonest first, ties broken by id (so the order is stable)."""
     return f"{start_at}#{agenda_id}"

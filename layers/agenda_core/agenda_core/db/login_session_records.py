@@ -48,7 +48,7 @@ def window_sk(window_start: int) -> str:
     return f"WINDOW#{window_start}"
 
 
-class SessionFamilyRecord(TableItem, discriminator="session"):
+class SessionFamilyRecord(TableItem, discriminator="login_session"):
     """One session. Times are epoch seconds (compared in code and in conditions)."""
 
     id = UnicodeAttribute()

@@ -46,6 +46,18 @@ class AgendaRecord(TableItem, discriminator="agenda"):
     timezone = UnicodeAttribute()
     version = NumberAttribute()
     roles = MapAttribute[str, str]()
+    # The agenda's days as epoch seconds [window_start, window_end), kept beside start_at,
+    # duration and timezone so that a session write checks "inside the agenda's days" with a
+    # condition instead of a read (services/content.py).
+    window_start = NumberAttribute(null=True)
+    window_end = NumberAttribute(null=True)
+    # How many items of each content kind the agenda holds: creates are capped by a condition on
+    # these (settings.content_caps), deletes count down, in the same transaction.
+    sessions_count = NumberAttribute(null=True)
+    speakers_count = NumberAttribute(null=True)
+    tracks_count = NumberAttribute(null=True)
+    venues_count = NumberAttribute(null=True)
+    categories_count = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from agenda_core.schemas.categories import CategoryPublic
 from agenda_core.schemas.common import (
     LocalDate,
     Pagination,
@@ -27,6 +28,10 @@ from agenda_core.schemas.common import (
     document_not_nullable,
     refuse_null,
 )
+from agenda_core.schemas.sessions import ScheduleConflict, SessionPublic
+from agenda_core.schemas.speakers import SpeakerPublic
+from agenda_core.schemas.tracks import TrackPublic
+from agenda_core.schemas.venues import VenuePublic
 
 AgendaName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
@@ -110,12 +115,15 @@ class AgendaFull(AgendaPublic):
         {"sessions", "speakers", "tracks", "venues", "categories"}
     )
 
-    # The content resources arrive with API.md §4; until then these are always empty arrays.
-    sessions: list[dict[str, Any]] = Field(default_factory=list)
-    speakers: list[dict[str, Any]] = Field(default_factory=list)
-    tracks: list[dict[str, Any]] = Field(default_factory=list)
-    venues: list[dict[str, Any]] = Field(default_factory=list)
-    categories: list[dict[str, Any]] = Field(default_factory=list)
+    sessions: list[SessionPublic] = Field(description="Every session, by start time.")
+    speakers: list[SpeakerPublic] = Field(description="Every speaker, by name.")
+    tracks: list[TrackPublic] = Field(description="Every track, by position, then name.")
+    venues: list[VenuePublic] = Field(description="Every venue, by position, then name.")
+    categories: list[CategoryPublic] = Field(description="Every category, by position, then name.")
+    conflicts: list[ScheduleConflict] = Field(
+        default_factory=list,
+        description="The schedule's conflicts, each pair once (members only; left out when none).",
+    )
 
 
 class AgendaPage(PublicModel):

@@ -16,10 +16,12 @@ from typing import Any, cast
 
 from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 
 from agenda_core.db import keys
 from agenda_core.db.base import Gsi1, TableItem, get_or_none
+from agenda_core.db.content_records import ContentRecord, SessionRecord
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord, MembershipRecord, SlugRecord
 from agenda_core.db.transactions import TransactionFailed, is_condition_failure, storage_errors, transaction
@@ -38,13 +40,20 @@ from agenda_core.schemas.agendas import AgendaCreate, AgendaFull, AgendaPage, Ag
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination
 from agenda_core.services import paging, slugs
+from agenda_core.services.content_kinds import KINDS, View
 from agenda_core.services.links import agenda_url
+from agenda_core.services.schedule_time import day_window
+from agenda_core.services.session_slots import schedule_conflicts, session_conflicts
 
 # Writable fields that may be absent (PUT leaves them out to clear them; PATCH sends null).
 _OPTIONAL_FIELDS = ("description", "location", "icon")
 _SLUG_CACHE_LIMIT = 1024
 # Warm containers remember slug -> id; every hit is verified against the agenda item it loads.
 _slug_cache: dict[str, str] = {}
+# ... and agenda id -> time zone, which a session write pins with a condition (services/content.py)
+# so that its answer can show the times in the agenda's zone without reading the agenda first.
+_zone_cache: dict[str, str] = {}
+_KIND_OF_RECORD = {kind.record: kind for kind in KINDS.values()}
 
 
 @dataclass(frozen=True)
@@ -170,6 +179,7 @@ def create_agenda(caller: Caller, data: AgendaCreate, base_url: str) -> Represen
 
 def _new_record(agenda_id: str, owner_id: str, data: AgendaCreate, slug: str, now: str) -> AgendaRecord:
     start_at = data.start_at.isoformat()
+    window = day_window(data.start_at, data.duration, data.timezone)
     return AgendaRecord(
         keys.agenda_pk(agenda_id),
         keys.AGENDA_SK,
@@ -183,6 +193,8 @@ def _new_record(agenda_id: str, owner_id: str, data: AgendaCreate, slug: str, no
         start_at=start_at,
         duration=data.duration,
         timezone=data.timezone,
+        window_start=window[0],
+        window_end=window[1],
         version=1,
         roles={owner_id: "owner"},
         created_at=now,
@@ -260,13 +272,40 @@ def _lookup_slug(slug: str) -> str | None:
     return claim.agenda_id
 
 
-def _query_partition(agenda_id: str, consistent: bool, members_only: bool = False) -> list[TableItem]:
+def _remember_zone(record: AgendaRecord) -> AgendaRecord:
+    if len(_zone_cache) >= _SLUG_CACHE_LIMIT:
+        _zone_cache.clear()
+    _zone_cache[record.id] = record.timezone
+    return record
+
+
+def zone_of(agenda_id: str) -> str:
+    """The agenda's time zone, from this container's memory or one GetItem. Raises ``NotFound``."""
+    zone = _zone_cache.get(agenda_id)
+    if zone is None:
+        with storage_errors():
+            record = get_or_none(AgendaRecord, keys.agenda_pk(agenda_id), keys.AGENDA_SK, consistent=True)
+        if record is None:
+            raise NotFound("No agenda with this id.")
+        zone = _remember_zone(record).timezone
+    return zone
+
+
+def _query_partition(
+    agenda_id: str, consistent: bool, members_only: bool = False, kinds: tuple[str, ...] | None = None
+) -> list[TableItem]:
     # The agenda and its members sort before all content (db/keys.py): "sk < $" reads just them.
     condition = TableItem.sk < keys.MEMBERS_END if members_only else None
+    # A filter still reads (and bills) the whole partition, but DynamoDB sends back, and we
+    # parse, only the agenda item and the kinds asked for.
+    wanted = Path("type").is_in("agenda", *kinds) if kinds is not None else None
     with storage_errors():
         return list(
             TableItem.query(
-                keys.agenda_pk(agenda_id), range_key_condition=condition, consistent_read=consistent
+                keys.agenda_pk(agenda_id),
+                range_key_condition=condition,
+                filter_condition=wanted,
+                consistent_read=consistent,
             )
         )
 
@@ -275,6 +314,44 @@ def load_agenda_and_members(id_or_slug: str) -> tuple[AgendaRecord, list[Members
     """The agenda item and its membership items, in one Query. Raises ``NotFound``."""
     record, items = _load_partition(id_or_slug, consistent=True, members_only=True)
     return record, [item for item in items if isinstance(item, MembershipRecord)]
+
+
+def load_partition(
+    id_or_slug: str, *, consistent: bool, kinds: tuple[str, ...] | None = None
+) -> tuple[AgendaRecord, list[TableItem]]:
+    """The agenda item and its content of ``kinds`` (all of it when None), in one Query (a slug
+    not yet known to this container costs one GetItem more). Raises ``NotFound``."""
+    return _load_partition(id_or_slug, consistent, kinds=kinds)
+
+
+def load_with_items(
+    id_or_slug: str, sort_keys: list[str], *, consistent: bool
+) -> tuple[AgendaRecord, list[TableItem]]:
+    """The agenda item and the items of its partition with these sort keys (those that exist), in
+    one BatchGetItem. Raises ``NotFound``."""
+    agenda_id = id_or_slug if _is_agenda_id(id_or_slug) else _agenda_id_of_slug(id_or_slug)
+    for _attempt in range(2):
+        if agenda_id is None:
+            break
+        pk = keys.agenda_pk(agenda_id)
+        with storage_errors():
+            items = list(
+                TableItem.batch_get(
+                    [(pk, keys.AGENDA_SK), *((pk, sk) for sk in sort_keys)], consistent_read=consistent
+                )
+            )
+        record = next((item for item in items if isinstance(item, AgendaRecord)), None)
+        if record is not None and (_is_agenda_id(id_or_slug) or record.slug == id_or_slug):
+            return _remember_zone(record), [item for item in items if item is not record]
+        if _is_agenda_id(id_or_slug):
+            break
+        _slug_cache.pop(id_or_slug, None)  # a stale slug: ask the claim once more
+        agenda_id = _lookup_slug(id_or_slug)
+    raise NotFound("No agenda with this id or slug.")
+
+
+def _agenda_id_of_slug(slug: str) -> str | None:
+    return _slug_cache.get(slug) or _lookup_slug(slug)
 
 
 def role_of(record: AgendaRecord, caller: Caller) -> str | None:
@@ -286,21 +363,18 @@ def is_visible(record: AgendaRecord, caller: Caller) -> bool:
 
 
 def _load_partition(
-    id_or_slug: str, consistent: bool, members_only: bool = False
+    id_or_slug: str, consistent: bool, members_only: bool = False, kinds: tuple[str, ...] | None = None
 ) -> tuple[AgendaRecord, list[TableItem]]:
     """The agenda item and everything in its partition: one Query (a slug not yet cached in this
     container costs one GetItem more). Raises ``NotFound``."""
-    if _is_agenda_id(id_or_slug):
-        agenda_id: str | None = id_or_slug
-    else:
-        agenda_id = _slug_cache.get(id_or_slug) or _lookup_slug(id_or_slug)
+    agenda_id = id_or_slug if _is_agenda_id(id_or_slug) else _agenda_id_of_slug(id_or_slug)
     for _attempt in range(2):
         if agenda_id is None:
             break
-        items = _query_partition(agenda_id, consistent, members_only)
+        items = _query_partition(agenda_id, consistent, members_only, kinds)
         record = next((item for item in items if isinstance(item, AgendaRecord)), None)
         if record is not None and (_is_agenda_id(id_or_slug) or record.slug == id_or_slug):
-            return record, items
+            return _remember_zone(record), items
         if _is_agenda_id(id_or_slug):
             break
         # A cached slug went stale (renamed or deleted agenda): ask the claim once more.
@@ -309,14 +383,40 @@ def _load_partition(
     raise NotFound("No agenda with this id or slug.")
 
 
+def _full_body(record: AgendaRecord, items: list[TableItem], caller: Caller, base_url: str) -> AgendaFull:
+    """The agenda with every session, speaker, track, venue and category; members also get the
+    schedule's conflicts (on each session and as one list)."""
+    by_kind: dict[str, list[ContentRecord]] = {name: [] for name in KINDS}
+    for item in items:
+        kind = _KIND_OF_RECORD.get(cast(type[ContentRecord], type(item)))
+        if kind is not None:
+            by_kind[kind.name].append(cast(ContentRecord, item))
+    sessions = cast(list[SessionRecord], by_kind["session"])
+    member = _role(record, caller) is not None
+    view = View(
+        base_url=base_url,
+        agenda_id=record.id,
+        zone=record.timezone,
+        member=member,
+        conflicts=session_conflicts(sessions) if member else {},
+    )
+    fields = agenda_fields(record, base_url)
+    for kind in KINDS.values():
+        ordered = sorted(by_kind[kind.name], key=kind.sort_key)
+        fields[kind.plural] = [kind.represent(item, view) for item in ordered]
+    if member:
+        fields["conflicts"] = schedule_conflicts(sessions)
+    return AgendaFull(**fields)
+
+
 def read_full_agenda(caller: Caller, id_or_slug: str, base_url: str) -> Representation[AgendaFull]:
-    """The whole agenda in one response. Raises ``NotFound`` (also when not visible to the caller)."""
-    record, _items = _load_partition(id_or_slug, consistent=not caller.is_anonymous)
+    """The whole agenda in one response, from one Query of its partition. Raises ``NotFound``
+    (also when not visible to the caller)."""
+    record, items = _load_partition(id_or_slug, consistent=not caller.is_anonymous)
     if not _is_visible(record, caller):
         raise NotFound("No agenda with this id or slug.")
-    body = AgendaFull(**agenda_fields(record, base_url))
     return Representation(
-        body=body,
+        body=_full_body(record, items, caller, base_url),
         etag=_agenda_etag(record, caller, "full", base_url),
         public=_audience(record, caller) == "public",
     )
@@ -354,7 +454,12 @@ _ATTRIBUTES: dict[str, Any] = {
     "start_at": AgendaRecord.start_at,
     "duration": AgendaRecord.duration,
     "timezone": AgendaRecord.timezone,
+    "window_start": AgendaRecord.window_start,
+    "window_end": AgendaRecord.window_end,
 }
+# The fields the agenda's days depend on: changing one may leave sessions outside them.
+_DAY_FIELDS = ("start_at", "duration", "timezone")
+_CAREFUL_ATTEMPTS = 3
 
 
 def _storage_value(value: Any) -> Any:
@@ -425,38 +530,134 @@ def _update(
     base_url: str,
     operation: str,
 ) -> Representation[AgendaPublic]:
+    """One conditional UpdateItem when the write cannot break a rule about the agenda's content;
+    otherwise (new slug, new days, publishing) the careful path reads the agenda's sessions first.
+    Raises ``NotFound``, ``PermissionDenied``, ``PreconditionFailed``, ``Conflict(slug_taken |
+    schedule_conflicts)``, ``ValidationFailed(sessions_outside_days)``."""
     if not _is_agenda_id(agenda_id) or caller.user_id is None:
         raise NotFound("No agenda with this id.")
     roles = roles_for(operation)
     versions = if_match_versions(if_match)
+    condition = _fast_condition(caller, agenda_id, to_set, slug, versions, roles)
+    if condition is not None:
+        record = AgendaRecord(keys.agenda_pk(agenda_id), keys.AGENDA_SK)
+        try:
+            with storage_errors():
+                record.update(actions=_actions(agenda_id, to_set, to_clear), condition=condition)
+            return _agenda_representation(_remember_zone(record), caller, base_url)
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+    return _careful_update(caller, agenda_id, to_set, to_clear, slug, versions, roles, base_url)
+
+
+def _fast_condition(
+    caller: Caller,
+    agenda_id: str,
+    to_set: dict[str, Any],
+    slug: str | None,
+    versions: set[int] | None,
+    roles: frozenset[str],
+) -> Condition | None:
+    """The condition under which the write needs no read: the slug, the days and the published
+    state it sets are the ones the agenda already has (None: no such condition can be written,
+    because a partial change of the days needs the stored fields to compute them)."""
     condition = _write_condition(caller, versions, roles)
     if slug is not None:
-        condition &= AgendaRecord.slug == slug  # unchanged slug: the one-request path
-    record = AgendaRecord(keys.agenda_pk(agenda_id), keys.AGENDA_SK)
-    try:
-        with storage_errors():
-            record.update(actions=_actions(agenda_id, to_set, to_clear), condition=condition)
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
-        current = _diagnose_write(caller, agenda_id, versions, roles)
-        if slug is None or current.slug == slug:
-            raise Conflict("The agenda changed while we wrote it; try again.") from error
-        _change_slug(caller, current, to_set, to_clear, slug, roles)
-        record = (
-            get_or_none(AgendaRecord, keys.agenda_pk(agenda_id), keys.AGENDA_SK, consistent=True) or current
-        )
-    return _agenda_representation(record, caller, base_url)
+        condition &= AgendaRecord.slug == slug
+    if to_set.get("published") is True:
+        condition &= AgendaRecord.published == True  # noqa: E712 - a DynamoDB condition, not a test
+    changed_days = [name for name in _DAY_FIELDS if name in to_set]
+    if changed_days and len(changed_days) < len(_DAY_FIELDS):
+        return None
+    if changed_days:
+        window = day_window(to_set["start_at"], to_set["duration"], to_set["timezone"])
+        to_set["window_start"], to_set["window_end"] = window
+        condition &= (AgendaRecord.window_start == window[0]) & (AgendaRecord.window_end == window[1])
+    return condition
 
 
-def _diagnose_write(
-    caller: Caller, agenda_id: str, versions: set[int] | None, allowed: frozenset[str]
-) -> AgendaRecord:
-    """Why did a conditional write fail? Raises the error the caller should see, or returns the
-    current record when only the slug condition failed."""
-    with storage_errors():
-        current = get_or_none(AgendaRecord, keys.agenda_pk(agenda_id), keys.AGENDA_SK, consistent=True)
-    if current is None or not _is_visible(current, caller):
+def _careful_update(
+    caller: Caller,
+    agenda_id: str,
+    to_set: dict[str, Any],
+    to_clear: list[str],
+    slug: str | None,
+    versions: set[int] | None,
+    roles: frozenset[str],
+    base_url: str,
+) -> Representation[AgendaPublic]:
+    """Reads the agenda with its sessions (one Query), checks what the change would do to them,
+    and writes only if the agenda is still at the version it read (else reads again)."""
+    for _attempt in range(_CAREFUL_ATTEMPTS):
+        current, items = _load_partition(agenda_id, consistent=True, kinds=("session",))
+        _check_write(current, caller, versions, roles)
+        sessions = [item for item in items if isinstance(item, SessionRecord)]
+        _check_days(current, to_set, sessions)
+        if to_set.get("published") is True and not current.published:
+            _check_publishable(sessions)
+        pinned = _write_condition(caller, {int(current.version)}, roles)
+        if slug is not None and slug != current.slug:
+            _change_slug(caller, current, to_set, to_clear, slug, roles)
+            record = get_or_none(AgendaRecord, keys.agenda_pk(agenda_id), keys.AGENDA_SK, consistent=True)
+            return _agenda_representation(_remember_zone(record or current), caller, base_url)
+        record = AgendaRecord(keys.agenda_pk(agenda_id), keys.AGENDA_SK)
+        try:
+            with storage_errors():
+                record.update(actions=_actions(agenda_id, to_set, to_clear), condition=pinned)
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+            continue  # something under the agenda changed since the read: check again
+        return _agenda_representation(_remember_zone(record), caller, base_url)
+    raise Conflict("The agenda kept changing while we wrote; try again.", code="write_conflict")
+
+
+def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[SessionRecord]) -> None:
+    """Sets the new days' window in ``to_set``; raises ``ValidationFailed`` when a session would
+    fall outside them (sessions keep their instants: a new time zone shows them at other local
+    times, it does not move them)."""
+    changed = [name for name in _DAY_FIELDS if name in to_set]
+    if not changed:
+        return
+    start_at = to_set.get("start_at") or date.fromisoformat(current.start_at)
+    duration = int(to_set.get("duration") or current.duration)
+    zone = to_set.get("timezone") or current.timezone
+    window = day_window(start_at, duration, zone)
+    to_set["window_start"], to_set["window_end"] = window
+    outside = sorted(
+        (s for s in sessions if int(s.starts) < window[0] or int(s.ends) > window[1]),
+        key=lambda s: (int(s.starts), s.id),
+    )
+    if outside:
+        pointer = "/" + changed[0]
+        raise ValidationFailed(
+            [
+                FieldError(
+                    pointer,
+                    "sessions_outside_days",
+                    f"{pointer}: {len(outside)} session(s) would fall outside the agenda's days; "
+                    "move them first.",
+                )
+            ]
+        ).with_extra({"session_ids": [s.id for s in outside[:100]]})
+
+
+def _check_publishable(sessions: list[SessionRecord]) -> None:
+    """API.md §4: publishing an agenda with schedule conflicts is a 409 listing them."""
+    found = schedule_conflicts(sessions)
+    if found:
+        raise Conflict(
+            f"The schedule has {len(found)} conflict(s); resolve them before publishing.",
+            code="schedule_conflicts",
+        ).with_extra({"conflicts": [conflict.model_dump(exclude_none=True) for conflict in found]})
+
+
+def _check_write(
+    current: AgendaRecord, caller: Caller, versions: set[int] | None, allowed: frozenset[str]
+) -> None:
+    """Raises the error the caller should see for a write on ``current`` (404, 403, 412)."""
+    if not _is_visible(current, caller):
         raise NotFound("No agenda with this id.")
     role = _role(current, caller)
     if role not in allowed:
@@ -468,6 +669,18 @@ def _diagnose_write(
         )
     if versions is not None and int(current.version) not in versions:
         raise PreconditionFailed()
+
+
+def _diagnose_write(
+    caller: Caller, agenda_id: str, versions: set[int] | None, allowed: frozenset[str]
+) -> AgendaRecord:
+    """Why did a conditional write fail? Raises the error the caller should see, or returns the
+    current record when none of those is the reason."""
+    with storage_errors():
+        current = get_or_none(AgendaRecord, keys.agenda_pk(agenda_id), keys.AGENDA_SK, consistent=True)
+    if current is None:
+        raise NotFound("No agenda with this id.")
+    _check_write(current, caller, versions, allowed)
     return current
 
 

@@ -14,3 +14,8 @@ def me_url(base_url: str) -> str:
 
 def member_url(base_url: str, agenda_id: str, user_id: str) -> str:
     return f"{base_url}/v1/agendas/{agenda_id}/members/{user_id}"
+
+
+def content_url(base_url: str, agenda_id: str, plural: str, item_id: str) -> str:
+    """A session, speaker, track, venue or category (API.md §4)."""
+    return f"{base_url}/v1/agendas/{agenda_id}/{plural}/{item_id}"

@@ -1,0 +1,89 @@
+"""Sessions (API.md §4): what happens when, where and by whom; lists filter and sort by time."""
+
+from __future__ import annotations
+
+import gc
+
+# No garbage collection while the cold start imports: nothing it allocates is garbage, and the
+# collector's passes over it cost ~25 ms (bench/RESULTS.md). Re-enabled, after a freeze, below.
+gc.disable()
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from agenda_core.http.auth import current_caller
+from agenda_core.http.content_routes import ContentModels, add_content_routes
+from agenda_core.http.params import AgendaIdOrSlug, Cursor, PageSize
+from agenda_core.http.request import base_url, page_url_builder
+from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.responses import documented, json_response
+from agenda_core.schemas.common import LocalDate, prefixed_id_pattern
+from agenda_core.schemas.sessions import (
+    SessionCreate,
+    SessionPage,
+    SessionPublic,
+    SessionReplace,
+    SessionUpdate,
+)
+from agenda_core.services import content
+from agenda_core.services.content import SessionFilters
+from agenda_core.services.content_kinds import SESSIONS
+
+app = create_app()
+
+
+def _id_filter(prefix: str, what: str) -> Any:
+    return Query(pattern=prefixed_id_pattern(prefix), description=f"Only sessions {what}.")
+
+
+@app.get(
+    "/v1/agendas/<agenda_id>/sessions",
+    summary="List the agenda's sessions, by start time",
+    responses={200: documented(SessionPage, "A page of sessions.")},
+)
+def handle_list_sessions(
+    agenda_id: AgendaIdOrSlug,
+    track_id: Annotated[str | None, _id_filter("trk", "in this track")] = None,
+    venue_id: Annotated[str | None, _id_filter("ven", "in this venue")] = None,
+    speaker_id: Annotated[str | None, _id_filter("spk", "with this speaker")] = None,
+    category_id: Annotated[str | None, _id_filter("cat", "in this category")] = None,
+    day: Annotated[
+        LocalDate | None, Query(description="Only sessions starting on this local date (the agenda's zone).")
+    ] = None,
+    per_page: PageSize = 20,
+    cursor: Cursor = None,
+) -> Response[Any]:
+    caller = current_caller()
+    page = content.list_items(
+        SESSIONS,
+        caller,
+        agenda_id,
+        per_page=per_page,
+        cursor=cursor,
+        base_url=base_url(app),
+        page_url=page_url_builder(app),
+        filters=SessionFilters(
+            track_id=track_id, venue_id=venue_id, speaker_id=speaker_id, category_id=category_id, day=day
+        ),
+    )
+    return json_response(page, public=caller.is_anonymous)
+
+
+add_content_routes(
+    app,
+    SESSIONS,
+    ContentModels(
+        create=SessionCreate,
+        replace=SessionReplace,
+        update=SessionUpdate,
+        public=SessionPublic,
+        page=SessionPage,
+    ),
+    list_route=False,
+)
+
+lambda_handler = make_handler(app)
+gc.freeze()  # STYLE.md 5.13: import-time objects never need collecting; keep them out of GC passes
+gc.enable()
