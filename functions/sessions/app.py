@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from agenda_core.http.auth import current_caller
-from agenda_core.http.content_routes import ContentModels, add_content_routes
+from agenda_core.routes.content import ContentModels, add_content_routes
 from agenda_core.http.params import AgendaIdOrSlug, Cursor, PageSize
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import create_app, make_handler

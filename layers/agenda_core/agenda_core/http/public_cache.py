@@ -23,7 +23,7 @@ _MAX_ENTRIES = 256
 
 
 class Rendered(Protocol):
-    body: PublicModel
+    body: PublicModel | dict[str, Any]
     etag: str
     public: bool
 

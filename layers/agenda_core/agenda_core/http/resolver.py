@@ -22,10 +22,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from agenda_core.errors import (
     ApiError,
     BadRequest,
+    FieldError,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
+    ValidationFailed,
 )
 from agenda_core.http.auth import authenticate, forget_caller
 from agenda_core.http.problems import PROBLEM_JSON, problem_body, problem_response
@@ -144,12 +146,23 @@ def _preflight(app: APIGatewayRestResolver, event: dict[str, Any], rid: str) -> 
             if method in _BODY_METHODS:
                 _check_media_type(event, method)
                 try:
-                    raw.decode("utf-8")
+                    text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     # JSON text is UTF-8 (RFC 8259 §8.1); Powertools would raise decoding it (a 500).
                     raise BadRequest(
                         "The body is not valid JSON (not UTF-8).", code="malformed_json"
                     ) from None
+                if text.lstrip(" \t\r\n").startswith("["):
+                    # Every body is an object, and Powertools validates a list body by its first
+                    # item (a rule meant for repeated query parameters): `[a, b]` would create `a`
+                    # and silently drop `b`. Refused as a non-object body is, at the body itself.
+                    try:
+                        json.loads(text)
+                    except ValueError:
+                        raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
+                    raise ValidationFailed(
+                        [FieldError("", "model_attributes_type", "the body: must be a JSON object")]
+                    )
         _apply_policy(app, event, method, path)
     except ApiError as error:
         return _problem_dict(error, path, rid)

@@ -8,6 +8,7 @@ success schema is still declared on each route (``responses=``), so OpenAPI is u
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -21,8 +22,16 @@ PUBLIC_CACHE = "public, max-age=60"
 NO_STORE = "no-store"
 
 
+def _json_text(body: PublicModel | dict[str, Any]) -> str:
+    if isinstance(body, dict):
+        # Already JSON-ready (the full agenda's hot path builds it without pydantic); the same
+        # compact, UTF-8 form pydantic writes.
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return body.model_dump_json()
+
+
 def json_response(
-    body: PublicModel,
+    body: PublicModel | dict[str, Any],
     status: int = 200,
     *,
     etag: str | None = None,
@@ -34,7 +43,7 @@ def json_response(
         headers["ETag"] = etag
     if location:
         headers["Location"] = location
-    return Response(status_code=status, content_type=JSON, body=body.model_dump_json(), headers=headers)
+    return Response(status_code=status, content_type=JSON, body=_json_text(body), headers=headers)
 
 
 def conditional_json(body: PublicModel, if_none_match: str | None) -> Response[str]:

@@ -21,8 +21,8 @@ from pynamodb.expressions.update import Action
 
 from agenda_core.db import keys
 from agenda_core.db.base import Gsi1, TableItem, get_or_none
-from agenda_core.db.content_records import ContentRecord, SessionRecord
 from agenda_core.db.ids import iso, new_id, utcnow
+from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord, MembershipRecord, SlugRecord
 from agenda_core.db.transactions import TransactionFailed, is_condition_failure, storage_errors, transaction
 from agenda_core.errors import (
@@ -36,7 +36,7 @@ from agenda_core.errors import (
 from agenda_core.etags import if_match_versions, make_etag
 from agenda_core.observability import logger
 from agenda_core.policy import OPERATIONS, roles_for
-from agenda_core.schemas.agendas import AgendaCreate, AgendaFull, AgendaPage, AgendaPublic, AgendaUpdate
+from agenda_core.schemas.agendas import AgendaCreate, AgendaPage, AgendaPublic, AgendaUpdate
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination
 from agenda_core.services import paging, slugs
@@ -53,7 +53,6 @@ _slug_cache: dict[str, str] = {}
 # ... and agenda id -> time zone, which a session write pins with a condition (services/content.py)
 # so that its answer can show the times in the agenda's zone without reading the agenda first.
 _zone_cache: dict[str, str] = {}
-_KIND_OF_RECORD = {kind.record: kind for kind in KINDS.values()}
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,18 @@ def agenda_fields(record: AgendaRecord, base_url: str) -> dict[str, Any]:
         "created_at": datetime.fromisoformat(record.created_at),
         "updated_at": datetime.fromisoformat(record.updated_at),
     }
+
+
+def agenda_json_fields(record: AgendaRecord, base_url: str) -> dict[str, Any]:
+    """``agenda_fields`` JSON-ready, empty optional fields left out (the full read's hot path)."""
+    fields = {
+        **agenda_fields(record, base_url),
+        "start_at": record.start_at,
+        "end_at": _end_at(record).isoformat(),
+        "created_at": record.created_at,  # stored in their API form (RFC 3339, UTC, ms)
+        "updated_at": record.updated_at,
+    }
+    return {name: value for name, value in fields.items() if value is not None and value != ""}
 
 
 def _role(record: AgendaRecord, caller: Caller) -> str | None:
@@ -291,21 +302,13 @@ def zone_of(agenda_id: str) -> str:
     return zone
 
 
-def _query_partition(
-    agenda_id: str, consistent: bool, members_only: bool = False, kinds: tuple[str, ...] | None = None
-) -> list[TableItem]:
+def _query_partition(agenda_id: str, consistent: bool, members_only: bool = False) -> list[TableItem]:
     # The agenda and its members sort before all content (db/keys.py): "sk < $" reads just them.
     condition = TableItem.sk < keys.MEMBERS_END if members_only else None
-    # A filter still reads (and bills) the whole partition, but DynamoDB sends back, and we
-    # parse, only the agenda item and the kinds asked for.
-    wanted = Path("type").is_in("agenda", *kinds) if kinds is not None else None
     with storage_errors():
         return list(
             TableItem.query(
-                keys.agenda_pk(agenda_id),
-                range_key_condition=condition,
-                filter_condition=wanted,
-                consistent_read=consistent,
+                keys.agenda_pk(agenda_id), range_key_condition=condition, consistent_read=consistent
             )
         )
 
@@ -318,10 +321,60 @@ def load_agenda_and_members(id_or_slug: str) -> tuple[AgendaRecord, list[Members
 
 def load_partition(
     id_or_slug: str, *, consistent: bool, kinds: tuple[str, ...] | None = None
-) -> tuple[AgendaRecord, list[TableItem]]:
-    """The agenda item and its content of ``kinds`` (all of it when None), in one Query (a slug
-    not yet known to this container costs one GetItem more). Raises ``NotFound``."""
-    return _load_partition(id_or_slug, consistent, kinds=kinds)
+) -> tuple[AgendaRecord, list[dict[str, Any]]]:
+    """The agenda item and its content of ``kinds`` (all of it when None) as plain attribute
+    values (db/raw.py), in one Query (a slug not yet known to this container costs one GetItem
+    more). Raises ``NotFound``."""
+    return _resolve(id_or_slug, lambda agenda_id: _content_values(agenda_id, consistent, kinds))
+
+
+def _content_values(
+    agenda_id: str, consistent: bool, kinds: tuple[str, ...] | None
+) -> tuple[AgendaRecord | None, list[dict[str, Any]]]:
+    """One Query of the partition, pages followed, decoded without pynamodb's models (the full
+    agenda's hot path: bench/RESULTS.md); the agenda item itself becomes an ``AgendaRecord``. A
+    filter on ``kinds`` still reads (and bills) the whole partition, but DynamoDB sends back, and
+    we parse, only the agenda item and the kinds asked for."""
+    wanted = Path("type").is_in("agenda", *kinds) if kinds is not None else None
+    table = TableItem._get_connection()
+    agenda: AgendaRecord | None = None
+    content: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    with storage_errors():
+        while True:
+            page = table.query(
+                keys.agenda_pk(agenda_id),
+                filter_condition=wanted,
+                consistent_read=consistent,
+                exclusive_start_key=start,
+            )
+            for item in page.get("Items", ()):
+                if item["sk"]["S"] == keys.AGENDA_SK:
+                    agenda = AgendaRecord.from_raw_data(item)
+                elif item["type"]["S"] in KINDS:
+                    content.append(decode_item(item))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return agenda, content
+
+
+def _resolve[T](
+    id_or_slug: str, fetch: Callable[[str], tuple[AgendaRecord | None, T]]
+) -> tuple[AgendaRecord, T]:
+    """Runs ``fetch`` on the agenda id behind ``id_or_slug``; a slug this container remembers
+    wrongly (renamed, deleted) is looked up once more. Raises ``NotFound``."""
+    agenda_id = id_or_slug if _is_agenda_id(id_or_slug) else _agenda_id_of_slug(id_or_slug)
+    for _attempt in range(2):
+        if agenda_id is None:
+            break
+        record, found = fetch(agenda_id)
+        if record is not None and (_is_agenda_id(id_or_slug) or record.slug == id_or_slug):
+            return _remember_zone(record), found
+        if _is_agenda_id(id_or_slug):
+            break
+        _slug_cache.pop(id_or_slug, None)
+        agenda_id = _lookup_slug(id_or_slug)
+    raise NotFound("No agenda with this id or slug.")
 
 
 def load_with_items(
@@ -329,10 +382,8 @@ def load_with_items(
 ) -> tuple[AgendaRecord, list[TableItem]]:
     """The agenda item and the items of its partition with these sort keys (those that exist), in
     one BatchGetItem. Raises ``NotFound``."""
-    agenda_id = id_or_slug if _is_agenda_id(id_or_slug) else _agenda_id_of_slug(id_or_slug)
-    for _attempt in range(2):
-        if agenda_id is None:
-            break
+
+    def fetch(agenda_id: str) -> tuple[AgendaRecord | None, list[TableItem]]:
         pk = keys.agenda_pk(agenda_id)
         with storage_errors():
             items = list(
@@ -341,13 +392,9 @@ def load_with_items(
                 )
             )
         record = next((item for item in items if isinstance(item, AgendaRecord)), None)
-        if record is not None and (_is_agenda_id(id_or_slug) or record.slug == id_or_slug):
-            return _remember_zone(record), [item for item in items if item is not record]
-        if _is_agenda_id(id_or_slug):
-            break
-        _slug_cache.pop(id_or_slug, None)  # a stale slug: ask the claim once more
-        agenda_id = _lookup_slug(id_or_slug)
-    raise NotFound("No agenda with this id or slug.")
+        return record, [item for item in items if item is not record]
+
+    return _resolve(id_or_slug, fetch)
 
 
 def _agenda_id_of_slug(slug: str) -> str | None:
@@ -363,35 +410,29 @@ def is_visible(record: AgendaRecord, caller: Caller) -> bool:
 
 
 def _load_partition(
-    id_or_slug: str, consistent: bool, members_only: bool = False, kinds: tuple[str, ...] | None = None
+    id_or_slug: str, consistent: bool, members_only: bool = False
 ) -> tuple[AgendaRecord, list[TableItem]]:
-    """The agenda item and everything in its partition: one Query (a slug not yet cached in this
-    container costs one GetItem more). Raises ``NotFound``."""
-    agenda_id = id_or_slug if _is_agenda_id(id_or_slug) else _agenda_id_of_slug(id_or_slug)
-    for _attempt in range(2):
-        if agenda_id is None:
-            break
-        items = _query_partition(agenda_id, consistent, members_only, kinds)
-        record = next((item for item in items if isinstance(item, AgendaRecord)), None)
-        if record is not None and (_is_agenda_id(id_or_slug) or record.slug == id_or_slug):
-            return _remember_zone(record), items
-        if _is_agenda_id(id_or_slug):
-            break
-        # A cached slug went stale (renamed or deleted agenda): ask the claim once more.
-        _slug_cache.pop(id_or_slug, None)
-        agenda_id = _lookup_slug(id_or_slug)
-    raise NotFound("No agenda with this id or slug.")
+    """The agenda item and everything in its partition (or just its members), as records: one
+    Query. Raises ``NotFound``."""
+
+    def fetch(agenda_id: str) -> tuple[AgendaRecord | None, list[TableItem]]:
+        items = _query_partition(agenda_id, consistent, members_only)
+        return next((item for item in items if isinstance(item, AgendaRecord)), None), items
+
+    return _resolve(id_or_slug, fetch)
 
 
-def _full_body(record: AgendaRecord, items: list[TableItem], caller: Caller, base_url: str) -> AgendaFull:
-    """The agenda with every session, speaker, track, venue and category; members also get the
-    schedule's conflicts (on each session and as one list)."""
-    by_kind: dict[str, list[ContentRecord]] = {name: [] for name in KINDS}
+def _full_body(
+    record: AgendaRecord, items: list[dict[str, Any]], caller: Caller, base_url: str
+) -> dict[str, Any]:
+    """The agenda with every session, speaker, track, venue and category, JSON-ready (the shape of
+    ``AgendaFull``, built without pydantic: this is the hot read); members also get the schedule's
+    conflicts, on each session and as one list."""
+    by_kind: dict[str, list[dict[str, Any]]] = {name: [] for name in KINDS}
     for item in items:
-        kind = _KIND_OF_RECORD.get(cast(type[ContentRecord], type(item)))
-        if kind is not None:
-            by_kind[kind.name].append(cast(ContentRecord, item))
-    sessions = cast(list[SessionRecord], by_kind["session"])
+        if (bucket := by_kind.get(item["type"])) is not None:
+            bucket.append(item)
+    sessions = by_kind["session"]
     member = _role(record, caller) is not None
     view = View(
         base_url=base_url,
@@ -400,19 +441,20 @@ def _full_body(record: AgendaRecord, items: list[TableItem], caller: Caller, bas
         member=member,
         conflicts=session_conflicts(sessions) if member else {},
     )
-    fields = agenda_fields(record, base_url)
+    body = agenda_json_fields(record, base_url)
     for kind in KINDS.values():
-        ordered = sorted(by_kind[kind.name], key=kind.sort_key)
-        fields[kind.plural] = [kind.represent(item, view) for item in ordered]
-    if member:
-        fields["conflicts"] = schedule_conflicts(sessions)
-    return AgendaFull(**fields)
+        body[kind.plural] = [
+            kind.public_fields(item, view) for item in sorted(by_kind[kind.name], key=kind.sort_key)
+        ]
+    if member and (found := schedule_conflicts(sessions)):
+        body["conflicts"] = found
+    return body
 
 
-def read_full_agenda(caller: Caller, id_or_slug: str, base_url: str) -> Representation[AgendaFull]:
+def read_full_agenda(caller: Caller, id_or_slug: str, base_url: str) -> Representation[dict[str, Any]]:
     """The whole agenda in one response, from one Query of its partition. Raises ``NotFound``
     (also when not visible to the caller)."""
-    record, items = _load_partition(id_or_slug, consistent=not caller.is_anonymous)
+    record, items = load_partition(id_or_slug, consistent=not caller.is_anonymous)
     if not _is_visible(record, caller):
         raise NotFound("No agenda with this id or slug.")
     return Representation(
@@ -590,9 +632,8 @@ def _careful_update(
     """Reads the agenda with its sessions (one Query), checks what the change would do to them,
     and writes only if the agenda is still at the version it read (else reads again)."""
     for _attempt in range(_CAREFUL_ATTEMPTS):
-        current, items = _load_partition(agenda_id, consistent=True, kinds=("session",))
+        current, sessions = load_partition(agenda_id, consistent=True, kinds=("session",))
         _check_write(current, caller, versions, roles)
-        sessions = [item for item in items if isinstance(item, SessionRecord)]
         _check_days(current, to_set, sessions)
         if to_set.get("published") is True and not current.published:
             _check_publishable(sessions)
@@ -613,7 +654,7 @@ def _careful_update(
     raise Conflict("The agenda kept changing while we wrote; try again.", code="write_conflict")
 
 
-def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[SessionRecord]) -> None:
+def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[dict[str, Any]]) -> None:
     """Sets the new days' window in ``to_set``; raises ``ValidationFailed`` when a session would
     fall outside them (sessions keep their instants: a new time zone shows them at other local
     times, it does not move them)."""
@@ -626,8 +667,8 @@ def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[Se
     window = day_window(start_at, duration, zone)
     to_set["window_start"], to_set["window_end"] = window
     outside = sorted(
-        (s for s in sessions if int(s.starts) < window[0] or int(s.ends) > window[1]),
-        key=lambda s: (int(s.starts), s.id),
+        (s for s in sessions if s["starts"] < window[0] or s["ends"] > window[1]),
+        key=lambda s: (s["starts"], s["id"]),
     )
     if outside:
         pointer = "/" + changed[0]
@@ -640,17 +681,17 @@ def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[Se
                     "move them first.",
                 )
             ]
-        ).with_extra({"session_ids": [s.id for s in outside[:100]]})
+        ).with_extra({"session_ids": [s["id"] for s in outside[:100]]})
 
 
-def _check_publishable(sessions: list[SessionRecord]) -> None:
+def _check_publishable(sessions: list[dict[str, Any]]) -> None:
     """API.md §4: publishing an agenda with schedule conflicts is a 409 listing them."""
     found = schedule_conflicts(sessions)
     if found:
         raise Conflict(
             f"The schedule has {len(found)} conflict(s); resolve them before publishing.",
             code="schedule_conflicts",
-        ).with_extra({"conflicts": [conflict.model_dump(exclude_none=True) for conflict in found]})
+        ).with_extra({"conflicts": found})
 
 
 def _check_write(

@@ -29,7 +29,7 @@ from pynamodb.expressions.condition import Condition
 
 from agenda_core.db import keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.content_records import RECORD_CLASSES, ContentRecord, SessionRecord
+from agenda_core.db.content_records import RECORD_CLASSES, ContentRecord
 from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
@@ -50,7 +50,7 @@ from agenda_core.policy import EDITORS
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination, PublicModel
 from agenda_core.services import agendas
-from agenda_core.services.content_kinds import SESSIONS, ContentKind, View, without_empty
+from agenda_core.services.content_kinds import SESSIONS, ContentKind, View, values_of, without_empty
 from agenda_core.services.schedule_time import day_window, local_day
 from agenda_core.services.session_slots import session_conflicts
 
@@ -75,7 +75,7 @@ def _not_found(kind: ContentKind) -> NotFound:
 
 
 def _view(
-    agenda: AgendaRecord, caller: Caller, base_url: str, sessions: Iterable[SessionRecord] = ()
+    agenda: AgendaRecord, caller: Caller, base_url: str, sessions: Iterable[Mapping[str, Any]] = ()
 ) -> View:
     member = agendas.role_of(agenda, caller) is not None
     return View(
@@ -87,20 +87,23 @@ def _view(
     )
 
 
-def _etag(kind: ContentKind, record: ContentRecord, view: View) -> str:
+def _etag(kind: ContentKind, item: Mapping[str, Any], view: View) -> str:
     audience = "member" if view.member else "public"
     # A member's view of a session includes its conflicts, which change with other sessions.
-    conflicts = repr(view.conflicts.get(record.id, [])) if view.member and kind is SESSIONS else ""
-    return make_etag(int(record.revision), kind.name, audience, view.base_url, view.zone, conflicts)
+    conflicts = repr(view.conflicts.get(item["id"], [])) if view.member and kind is SESSIONS else ""
+    # Only a session's times depend on the zone; writes of other kinds do not know it ("UTC"),
+    # and their ETag must be the one a GET answers with.
+    zone = view.zone if kind is SESSIONS else ""
+    return make_etag(int(item["revision"]), kind.name, audience, view.base_url, zone, conflicts)
 
 
 def _representation(
-    kind: ContentKind, record: ContentRecord, agenda: AgendaRecord, view: View
+    kind: ContentKind, item: Mapping[str, Any], view: View, *, published: bool
 ) -> Representation[PublicModel]:
     return Representation(
-        body=kind.represent(record, view),
-        etag=_etag(kind, record, view),
-        public=not view.member and bool(agenda.published),
+        body=kind.public(**kind.public_fields(item, view)),
+        etag=_etag(kind, item, view),
+        public=not view.member and published,
     )
 
 
@@ -111,21 +114,22 @@ def get_item(
     visible to the caller)."""
     if kind is SESSIONS and not caller.is_anonymous:
         # Members see the session's conflicts: read the agenda's sessions in one Query.
-        agenda, items = agendas.load_partition(id_or_slug, consistent=True, kinds=("session",))
-        sessions = [item for item in items if isinstance(item, SessionRecord)]
-        record: ContentRecord | None = next((s for s in sessions if s.id == item_id), None)
+        agenda, sessions = agendas.load_partition(id_or_slug, consistent=True, kinds=("session",))
         _require_visible(agenda, caller)
-        if record is None:
+        item = next((s for s in sessions if s["id"] == item_id), None)
+        if item is None:
             raise _not_found(kind)
-        return _representation(kind, record, agenda, _view(agenda, caller, base_url, sessions))
+        view = _view(agenda, caller, base_url, sessions)
+        return _representation(kind, item, view, published=bool(agenda.published))
     agenda, found = agendas.load_with_items(
         id_or_slug, [keys.content_sk(kind.name, item_id)], consistent=not caller.is_anonymous
     )
     _require_visible(agenda, caller)
-    record = next((item for item in found if isinstance(item, kind.record)), None)
+    record = next((r for r in found if isinstance(r, kind.record)), None)
     if record is None:
         raise _not_found(kind)
-    return _representation(kind, record, agenda, _view(agenda, caller, base_url))
+    view = _view(agenda, caller, base_url)
+    return _representation(kind, values_of(record), view, published=bool(agenda.published))
 
 
 def _require_visible(agenda: AgendaRecord, caller: Caller) -> None:
@@ -143,13 +147,13 @@ class SessionFilters:
     category_id: str | None = None
     day: date | None = None
 
-    def keep(self, session: SessionRecord, zone: str) -> bool:
+    def keep(self, session: Mapping[str, Any], zone: str) -> bool:
         return (
-            (self.track_id is None or session.track_id == self.track_id)
-            and (self.venue_id is None or session.venue_id == self.venue_id)
-            and (self.speaker_id is None or self.speaker_id in (session.speaker_ids or ()))
-            and (self.category_id is None or self.category_id in (session.category_ids or ()))
-            and (self.day is None or local_day(int(session.starts), zone) == self.day)
+            (self.track_id is None or session.get("track_id") == self.track_id)
+            and (self.venue_id is None or session.get("venue_id") == self.venue_id)
+            and (self.speaker_id is None or self.speaker_id in (session.get("speaker_ids") or ()))
+            and (self.category_id is None or self.category_id in (session.get("category_ids") or ()))
+            and (self.day is None or local_day(session["starts"], zone) == self.day)
         )
 
     def as_query(self) -> dict[str, Any]:
@@ -173,10 +177,8 @@ def list_items(
     ``InvalidCursor``."""
     agenda, items = agendas.load_partition(id_or_slug, consistent=not caller.is_anonymous, kinds=(kind.name,))
     _require_visible(agenda, caller)
-    records = [item for item in items if isinstance(item, kind.record)]
-    view = _view(agenda, caller, base_url, cast(list[SessionRecord], records) if kind is SESSIONS else ())
-    if filters is not None:
-        records = [r for r in records if filters.keep(cast(SessionRecord, r), agenda.timezone)]
+    view = _view(agenda, caller, base_url, items if kind is SESSIONS else ())
+    records = [item for item in items if filters is None or filters.keep(item, agenda.timezone)]
     fingerprint = query_fingerprint(
         route=kind.plural, agenda=agenda.id, **(filters.as_query() if filters else {})
     )
@@ -192,7 +194,7 @@ def list_items(
         next_url = page_url(encode_cursor({"after": last}, fingerprint, key))
     return kind.page(
         **{
-            kind.plural: [kind.represent(record, view) for record in page],
+            kind.plural: [kind.public(**kind.public_fields(item, view)) for item in page],
             "pagination": Pagination(next=next_url, per_page=per_page),
         }
     )
@@ -383,9 +385,11 @@ def _write_with_zone(
     times in. The zone comes from this container's memory of the agenda (a miss costs one
     GetItem); a zone changed meanwhile fails the condition, and the write is tried once more with
     the zone the diagnosis read. Returns the zone. Raises what ``diagnose`` says."""
+    # The retry pins the zone the diagnosis read instead of the remembered one, not both.
+    agenda_condition = write.pop("agenda_condition", None)
     for attempt in range(2):
         zone = agendas.zone_of(agenda_id) if kind is SESSIONS else "UTC"
-        condition = write.pop("agenda_condition", None)
+        condition = agenda_condition
         if kind is SESSIONS:
             zone_condition = AgendaRecord.timezone == zone
             condition = zone_condition if condition is None else condition & zone_condition
@@ -394,7 +398,6 @@ def _write_with_zone(
         except TransactionFailed as failure:
             error = diagnose(failure)
             if kind is SESSIONS and attempt == 0 and error.error_code == "write_conflict":
-                write["agenda_condition"] = condition
                 continue
             raise error from failure
         return zone
@@ -407,7 +410,10 @@ def _written(
     """What a write answers: the writer's (a member's) view of the item. A session's conflicts are
     left out: they depend on the other sessions, which a write does not read (GET shows them)."""
     view = View(base_url=base_url, agenda_id=agenda_id, zone=zone, member=True)
-    return Representation(body=kind.represent(record, view), etag=_etag(kind, record, view), public=False)
+    item = values_of(record)
+    return Representation(
+        body=kind.public(**kind.public_fields(item, view)), etag=_etag(kind, item, view), public=False
+    )
 
 
 def create_item(
@@ -575,13 +581,13 @@ def delete_item(
             if error is not None:
                 raise error
             users = sorted(
-                (s for s in items if isinstance(s, SessionRecord) and kind.used_by(s, item_id)),
+                (s for s in items if kind.used_by(s, item_id)),
                 key=SESSIONS.sort_key,
             )
             if users:
                 raise Conflict(
                     f"Sessions still use this {kind.name}; change or delete them first.", code="in_use"
-                ).with_extra({"session_ids": [s.id for s in users]})
+                ).with_extra({"session_ids": [s["id"] for s in users]})
             agenda_condition = AgendaRecord.version == agenda.version
         try:
             _write(

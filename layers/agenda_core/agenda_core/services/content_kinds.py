@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from agenda_core.db.content_records import (
@@ -19,12 +18,13 @@ from agenda_core.db.content_records import (
     TrackRecord,
     VenueRecord,
 )
+from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord
 from agenda_core.errors import FieldError
 from agenda_core.schemas.categories import CategoryPage, CategoryPublic
 from agenda_core.schemas.common import PublicModel
-from agenda_core.schemas.sessions import SessionConflict, SessionPage, SessionPublic
-from agenda_core.schemas.speakers import SpeakerLinkPublic, SpeakerPage, SpeakerPublic
+from agenda_core.schemas.sessions import SessionPage, SessionPublic
+from agenda_core.schemas.speakers import SpeakerPage, SpeakerPublic
 from agenda_core.schemas.tracks import TrackPage, TrackPublic
 from agenda_core.schemas.venues import VenuePage, VenuePublic
 from agenda_core.services.links import content_url
@@ -40,7 +40,8 @@ class View:
     agenda_id: str
     zone: str
     member: bool
-    conflicts: Mapping[str, list[SessionConflict]] = field(default_factory=dict)
+    # Session id -> its conflicts, JSON-ready (services/session_slots.py); members only.
+    conflicts: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 # (pointer, kind, id): an id the item references, which must exist in the same agenda.
@@ -68,11 +69,13 @@ class ContentKind:
     cap_setting: str
     # Request fields (a model_dump, possibly partial) -> stored attributes.
     to_storage: Callable[[dict[str, Any]], dict[str, Any]]
-    public_fields: Callable[[Any, View], dict[str, Any]]
-    sort_key: Callable[[Any], tuple[Any, ...]]
+    # Stored attributes as plain values (db/raw.py) -> the JSON-ready representation, empty
+    # optional fields left out: the one mapping, used by the full-agenda read without pydantic.
+    public_fields: Callable[[Mapping[str, Any], View], dict[str, Any]]
+    sort_key: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # on plain attribute values
     references: Callable[[Mapping[str, Any]], list[Reference]] = _no_references
     # For kinds sessions reference: does this session use the item? (deleting it is then a 409)
-    used_by: Callable[[SessionRecord, str], bool] | None = None
+    used_by: Callable[[Mapping[str, Any], str], bool] | None = None
     # Rules across fields, on the stored attributes (sessions: end after start).
     check: Callable[[Mapping[str, Any]], list[FieldError]] = lambda _fields: []
 
@@ -80,8 +83,9 @@ class ContentKind:
     def cap(self) -> int:
         return int(getattr(get_settings(), self.cap_setting))
 
-    def represent(self, record: Any, view: View) -> PublicModel:
-        return self.public(**self.public_fields(record, view))
+    def represent(self, record: ContentRecord, view: View) -> PublicModel:
+        """The item's public model (validated: what single-item routes answer)."""
+        return self.public(**self.public_fields(values_of(record), view))
 
     def stored_fields(self, record: ContentRecord) -> dict[str, Any]:
         """The writable attributes of a stored item (what a merge patch merges into)."""
@@ -90,28 +94,39 @@ class ContentKind:
         return {name: values[name] for name in names if name in values}
 
 
+def values_of(record: ContentRecord) -> dict[str, Any]:
+    """A record's attributes as the plain values ``public_fields`` reads."""
+    return decode_item(record.serialize())
+
+
 _BOOKKEEPING = frozenset(
     {"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl", "id", "revision", "created_at", "updated_at"}
 )
 
 
-def _common(record: ContentRecord, view: View, plural: str) -> dict[str, Any]:
+def _common(item: Mapping[str, Any], view: View, plural: str) -> dict[str, Any]:
+    # Timestamps are stored in their API form (RFC 3339, UTC, milliseconds): passed through.
     return {
-        "id": record.id,
-        "url": content_url(view.base_url, view.agenda_id, plural, record.id),
-        "created_at": datetime.fromisoformat(record.created_at),
-        "updated_at": datetime.fromisoformat(record.updated_at),
+        "id": item["id"],
+        "url": content_url(view.base_url, view.agenda_id, plural, item["id"]),
+        "created_at": item["created_at"],
+        "updated_at": item["updated_at"],
     }
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    """API.md §1: optional fields that are null, "" or [] are left out."""
+    return {name: value for name, value in fields.items() if not _is_empty(value)}
 
 
 def _copy(data: dict[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
-def _by_position(record: Any) -> tuple[Any, ...]:
+def _by_position(item: Mapping[str, Any]) -> tuple[Any, ...]:
     # Items with a position first, by position; then by name; the id keeps the order total.
-    position = record.position
-    return (position is None, int(position) if position is not None else 0, record.name.casefold(), record.id)
+    position = item.get("position")
+    return (position is None, position or 0, item["name"].casefold(), item["id"])
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -128,23 +143,25 @@ def _session_storage(data: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def _session_public(record: SessionRecord, view: View) -> dict[str, Any]:
-    return {
-        **_common(record, view, "sessions"),
-        "title": record.title,
-        "description": record.description,
-        "start_at": local_iso(int(record.starts), view.zone),
-        "end_at": local_iso(int(record.ends), view.zone),
-        "kind": record.kind,
-        "plenary": bool(record.plenary),
-        "status": record.status,
-        "track_id": record.track_id,
-        "venue_id": record.venue_id,
-        "speaker_ids": list(record.speaker_ids or ()),
-        "category_ids": list(record.category_ids or ()),
-        "language": record.language,
-        "conflicts": view.conflicts.get(record.id, []) if view.member else [],
-    }
+def _session_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
+    return _present(
+        {
+            **_common(item, view, "sessions"),
+            "title": item["title"],
+            "description": item.get("description"),
+            "start_at": local_iso(item["starts"], view.zone),
+            "end_at": local_iso(item["ends"], view.zone),
+            "kind": item["kind"],
+            "plenary": bool(item.get("plenary")),
+            "status": item["status"],
+            "track_id": item.get("track_id"),
+            "venue_id": item.get("venue_id"),
+            "speaker_ids": item.get("speaker_ids"),
+            "category_ids": item.get("category_ids"),
+            "language": item.get("language"),
+            "conflicts": view.conflicts.get(item["id"]) if view.member else None,
+        }
+    )
 
 
 def _session_references(fields: Mapping[str, Any]) -> list[Reference]:
@@ -177,7 +194,7 @@ SESSIONS = ContentKind(
     cap_setting="max_sessions_per_agenda",
     to_storage=_session_storage,
     public_fields=_session_public,
-    sort_key=lambda record: (int(record.starts), int(record.ends), record.id),
+    sort_key=lambda item: (item["starts"], item["ends"], item["id"]),
     references=_session_references,
     check=_session_check,
 )
@@ -193,17 +210,19 @@ def _speaker_storage(data: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def _speaker_public(record: SpeakerRecord, view: View) -> dict[str, Any]:
-    return {
-        **_common(record, view, "speakers"),
-        "name": record.name,
-        "bio": record.bio,
-        "organization": record.organization,
-        "job_title": record.job_title,
-        "photo": record.photo,
-        "links": [SpeakerLinkPublic(title=link.title, url=link.url) for link in record.links or ()],
-        "email": record.email if view.member else None,
-    }
+def _speaker_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
+    return _present(
+        {
+            **_common(item, view, "speakers"),
+            "name": item["name"],
+            "bio": item.get("bio"),
+            "organization": item.get("organization"),
+            "job_title": item.get("job_title"),
+            "photo": item.get("photo"),
+            "links": [{"title": link["title"], "url": link["url"]} for link in item.get("links") or ()],
+            "email": item.get("email") if view.member else None,
+        }
+    )
 
 
 SPEAKERS = ContentKind(
@@ -217,42 +236,48 @@ SPEAKERS = ContentKind(
     cap_setting="max_speakers_per_agenda",
     to_storage=_speaker_storage,
     public_fields=_speaker_public,
-    sort_key=lambda record: (record.name.casefold(), record.id),
-    used_by=lambda session, item_id: item_id in (session.speaker_ids or ()),
+    sort_key=lambda item: (item["name"].casefold(), item["id"]),
+    used_by=lambda session, item_id: item_id in (session.get("speaker_ids") or ()),
 )
 
 
 # --- tracks, venues, categories --------------------------------------------------------------
 
 
-def _track_public(record: TrackRecord, view: View) -> dict[str, Any]:
-    return {
-        **_common(record, view, "tracks"),
-        "name": record.name,
-        "description": record.description,
-        "color": record.color,
-        "position": int(record.position) if record.position is not None else None,
-    }
+def _track_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
+    return _present(
+        {
+            **_common(item, view, "tracks"),
+            "name": item["name"],
+            "description": item.get("description"),
+            "color": item.get("color"),
+            "position": item.get("position"),
+        }
+    )
 
 
-def _venue_public(record: VenueRecord, view: View) -> dict[str, Any]:
-    return {
-        **_common(record, view, "venues"),
-        "name": record.name,
-        "description": record.description,
-        "capacity": int(record.capacity) if record.capacity is not None else None,
-        "position": int(record.position) if record.position is not None else None,
-    }
+def _venue_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
+    return _present(
+        {
+            **_common(item, view, "venues"),
+            "name": item["name"],
+            "description": item.get("description"),
+            "capacity": item.get("capacity"),
+            "position": item.get("position"),
+        }
+    )
 
 
-def _category_public(record: CategoryRecord, view: View) -> dict[str, Any]:
-    return {
-        **_common(record, view, "categories"),
-        "name": record.name,
-        "description": record.description,
-        "color": record.color,
-        "position": int(record.position) if record.position is not None else None,
-    }
+def _category_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
+    return _present(
+        {
+            **_common(item, view, "categories"),
+            "name": item["name"],
+            "description": item.get("description"),
+            "color": item.get("color"),
+            "position": item.get("position"),
+        }
+    )
 
 
 TRACKS = ContentKind(
@@ -267,7 +292,7 @@ TRACKS = ContentKind(
     to_storage=_copy,
     public_fields=_track_public,
     sort_key=_by_position,
-    used_by=lambda session, item_id: session.track_id == item_id,
+    used_by=lambda session, item_id: session.get("track_id") == item_id,
 )
 
 VENUES = ContentKind(
@@ -282,7 +307,7 @@ VENUES = ContentKind(
     to_storage=_copy,
     public_fields=_venue_public,
     sort_key=_by_position,
-    used_by=lambda session, item_id: session.venue_id == item_id,
+    used_by=lambda session, item_id: session.get("venue_id") == item_id,
 )
 
 CATEGORIES = ContentKind(
@@ -297,7 +322,7 @@ CATEGORIES = ContentKind(
     to_storage=_copy,
     public_fields=_category_public,
     sort_key=_by_position,
-    used_by=lambda session, item_id: item_id in (session.category_ids or ()),
+    used_by=lambda session, item_id: item_id in (session.get("category_ids") or ()),
 )
 
 KINDS: dict[str, ContentKind] = {kind.name: kind for kind in (SESSIONS, SPEAKERS, TRACKS, VENUES, CATEGORIES)}

@@ -1,3 +1,6 @@
+# mypy: disable-error-code="valid-type,dict-item,attr-defined"
+# (The route signatures use the models passed in as types, which mypy cannot follow; Powertools
+# reads them at run time, and the OpenAPI contract tests check what it made of them.)
 """The routes of one content resource (API.md §4), registered on its function's resolver.
 
 Sessions, speakers, tracks, venues and categories have the same six routes: list and create on
@@ -5,7 +8,9 @@ Sessions, speakers, tracks, venues and categories have the same six routes: list
 ``.../<plural>/{<singular>_id}``. They differ only in their models, so each function calls
 ``add_content_routes`` once instead of spelling out six near-identical routes (STYLE.md §1 puts
 routes in ``functions/<resource>/app.py``; this is the one deviation, written down in README's
-design notes). A function may register its own list route instead (sessions: filters).
+design notes). A function may register its own list route instead (sessions: filters). It lives
+in ``routes``, above ``http`` and ``services`` (pyproject's import-linter layers), because it
+wires the edge to the engine exactly as a function's own routes do.
 
 No ``from __future__ import annotations`` here on purpose: Powertools reads each route's
 parameter and body types from its signature, and these are the models passed in, not names.
@@ -71,7 +76,7 @@ def _renamed(handler: Callable[..., Response[Any]], name: str) -> Callable[..., 
         kwargs["item_id"] = kwargs.pop(name)
         return handler(**kwargs)
 
-    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    route.__signature__ = signature.replace(parameters=parameters)
     route.__name__ = handler.__name__
     route.__doc__ = handler.__doc__
     return route
@@ -114,13 +119,13 @@ def add_content_routes(
 
     def handle_create(
         agenda_id: AgendaId, body: create_model, idempotency_key: IdempotencyKey = None
-    ) -> Response[Any]:  # type: ignore[valid-type]
+    ) -> Response[Any]:
         caller = current_caller()
         assert caller.user_id is not None
 
         def create() -> Response[Any]:
             created = content.create_item(kind, caller, agenda_id, body, base_url(app))
-            return json_response(created.body, 201, etag=created.etag, location=created.body.url)  # type: ignore[attr-defined]
+            return json_response(created.body, 201, etag=created.etag, location=created.body.url)
 
         # Scoped to this agenda's collection: the same key on another agenda is another request.
         route_key = f"POST /v1/agendas/{agenda_id}/{plural}"
@@ -135,7 +140,7 @@ def add_content_routes(
 
     def handle_get(
         agenda_id: AgendaIdOrSlug, item_id: ItemId, if_none_match: IfNoneMatch = None
-    ) -> Response[Any]:  # type: ignore[valid-type]
+    ) -> Response[Any]:
         found = content.get_item(kind, current_caller(), agenda_id, item_id, base_url(app))
         if if_none_match and if_none_match_hit(if_none_match, found.etag):
             return not_modified(found.etag, public=found.public)
@@ -153,7 +158,7 @@ def add_content_routes(
 
     def handle_replace(
         agenda_id: AgendaId, item_id: ItemId, body: replace_model, if_match: IfMatch = None
-    ) -> Response[Any]:  # type: ignore[valid-type]
+    ) -> Response[Any]:
         updated = content.replace_item(
             kind, current_caller(), agenda_id, item_id, body, if_match, base_url(app)
         )
@@ -168,7 +173,7 @@ def add_content_routes(
 
     def handle_update(
         agenda_id: AgendaId, item_id: ItemId, body: update_model, if_match: IfMatch = None
-    ) -> Response[Any]:  # type: ignore[valid-type]
+    ) -> Response[Any]:
         updated = content.update_item(
             kind, current_caller(), agenda_id, item_id, body, if_match, base_url(app)
         )
@@ -181,7 +186,7 @@ def add_content_routes(
         responses={200: documented(models.public, f"The {singular}.", ETAG_HEADER)},
     )(_renamed(handle_update, id_name))
 
-    def handle_delete(agenda_id: AgendaId, item_id: ItemId, if_match: IfMatch = None) -> Response[Any]:  # type: ignore[valid-type]
+    def handle_delete(agenda_id: AgendaId, item_id: ItemId, if_match: IfMatch = None) -> Response[Any]:
         content.delete_item(kind, current_caller(), agenda_id, item_id, if_match)
         return no_content()
 
