@@ -35,6 +35,33 @@ DEMO_AGENDA = {
     "timezone": "Europe/Berlin",
     "published": True,
 }
+# The demo agenda's content, by reference name; sessions name their track, venue and speakers.
+# The agenda is published, and publishing needs a schedule without conflicts (API.md §4): no
+# venue and no speaker is in two overlapping sessions.
+DEMO_CONTENT: dict[str, dict[str, dict[str, Any]]] = {
+    "tracks": {
+        "platform": {"name": "Platform", "color": "#336699", "position": 0},
+        "product": {"name": "Product", "color": "#cc6633", "position": 1},
+    },
+    "venues": {
+        "hall": {"name": "Main Hall", "capacity": 400, "position": 0},
+        "lab": {"name": "Workshop Room", "capacity": 40, "position": 1},
+    },
+    "speakers": {
+        "ada": {"name": "Ada Lovelace", "organization": "Engines", "bio": "Writes programs first."},
+        "grace": {"name": "Grace Hopper", "organization": "US Navy", "bio": "Debugs with a logbook."},
+        "meg": {"name": "Margaret Hamilton", "organization": "MIT", "bio": "Plans for failure."},
+    },
+}
+# (title, kind, local day, start, end, venue, track, speakers), all times on the agenda's days.
+DEMO_SESSIONS: list[tuple[str, str, str, str, str, str, str | None, tuple[str, ...]]] = [
+    ("Opening keynote", "keynote", "2026-12-01", "09:00", "09:45", "hall", None, ("ada",)),
+    ("Serverless at scale", "talk", "2026-12-01", "10:00", "10:45", "hall", "platform", ("grace",)),
+    ("Hands-on: an agenda API", "workshop", "2026-12-01", "10:00", "12:00", "lab", "product", ("meg",)),
+    ("Designing for failure", "talk", "2026-12-02", "09:30", "10:15", "hall", "platform", ("ada", "meg")),
+    ("Lunch", "break", "2026-12-02", "12:00", "13:00", "hall", None, ()),
+    ("Closing panel", "panel", "2026-12-03", "15:00", "16:00", "hall", "product", ("ada", "grace", "meg")),
+]
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -98,7 +125,8 @@ def aws_endpoints(args: argparse.Namespace, moto_endpoint: str | None) -> tuple[
 
 
 def seed(app: GatewayApp) -> tuple[str | None, str | None]:
-    """Create the demo user and agenda through the API: (the agenda's id, a warning if that failed)."""
+    """Create the demo user, agenda and its content through the API: (the agenda's id, a warning
+    if any of that failed)."""
     steps = []
     user = app.request("POST", "/v1/users", json_body=DEMO_USER)
     steps.append(("POST /v1/users", user))
@@ -112,6 +140,7 @@ def seed(app: GatewayApp) -> tuple[str | None, str | None]:
         steps.append(("POST /v1/agendas", agenda))
         if agenda.status == 201:
             agenda_id = agenda.json().get("id")
+            steps.extend(_seed_content(app, f"/v1/agendas/{agenda_id}", headers))
     # A 409 for the user means it exists already (a persistent --aws-endpoint): fine.
     failed = [
         f"{name} -> {answer.status} {answer.body[:200].decode(errors='replace')}"
@@ -121,6 +150,31 @@ def seed(app: GatewayApp) -> tuple[str | None, str | None]:
     if len(steps) < 3 and not failed:
         failed.append("POST /v1/agendas not attempted")
     return agenda_id, "; ".join(failed) or None
+
+
+def _seed_content(app: GatewayApp, agenda_path: str, headers: dict[str, str]) -> list[tuple[str, Any]]:
+    """The demo agenda's tracks, venues, speakers and sessions: the (step, answer) of each POST."""
+    steps: list[tuple[str, Any]] = []
+    ids: dict[str, str] = {}
+    for plural, items in DEMO_CONTENT.items():
+        for name, body in items.items():
+            answer = app.request("POST", f"{agenda_path}/{plural}", json_body=body, headers=headers)
+            steps.append((f"POST {plural} {body['name']!r}", answer))
+            if answer.status == 201:
+                ids[name] = answer.json()["id"]
+    for title, kind, day, start, end, venue, track, speakers in DEMO_SESSIONS:
+        body = {
+            "title": title,
+            "kind": kind,
+            "start_at": f"{day}T{start}:00+01:00",  # Europe/Berlin in December
+            "end_at": f"{day}T{end}:00+01:00",
+            "venue_id": ids.get(venue),
+            "track_id": ids.get(track or ""),
+            "speaker_ids": [ids[name] for name in speakers if name in ids],
+        }
+        answer = app.request("POST", f"{agenda_path}/sessions", json_body=body, headers=headers)
+        steps.append((f"POST sessions {title!r}", answer))
+    return steps
 
 
 def _banner(
