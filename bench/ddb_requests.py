@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.harness import ROOT, Stack
-from bench.seed import PASSWORD, SeedData, agenda_body, content_routes
+from bench.seed import AGENDA_DAYS, PASSWORD, SeedData, agenda_body, content_routes
 
 READ_OPERATIONS = frozenset({"GetItem", "Query", "BatchGetItem", "TransactGetItems"})
 
@@ -100,8 +100,10 @@ def static_scans() -> list[str]:
 
 @dataclass(frozen=True)
 class Probe:
-    """One API request to count. `kind` picks the budget: read, write, session, health, or rare
-    (no budget).
+    """One API request to count. `kind` picks the budget: read, write, session, health, rare (no
+    budget), or documented: an exception docs/design.md ("Request budget, and where we knowingly
+    spend more") names, allowed exactly the main-table requests in `allowed` (in order; "A|B" is
+    either, a trailing "?" optional, "*" any number) for the reason in `documented`.
 
     `path` may hold `{new}`, and so may a top-level value of `body`: what a previous probe's answer
     held in `remember_field` (default its id), remembered under `remember` = this `new_key`.
@@ -121,6 +123,8 @@ class Probe:
     if_match: bool = False
     if_none_match: bool = False
     tracks_etag: bool = False  # this answer's ETag is the agenda-under-test's current one
+    allowed: tuple[str, ...] = ()  # kind "documented": the main-table requests allowed
+    documented: str = ""  # kind "documented": why (docs/design.md)
 
 
 @dataclass
@@ -157,6 +161,9 @@ class Row:
 
     def budget(self) -> str:
         kind = self.probe.kind
+        if kind == "documented":
+            keyed = " + idempotency record (≤ 2)" if self._keyed() else ""
+            return f"documented exception: {' + '.join(self.probe.allowed)}{keyed} ({self.probe.documented})"
         if kind == "read":
             return "1 read (Query with its pages, GetItem or BatchGetItem)"
         if kind == "write":
@@ -165,7 +172,7 @@ class Row:
             return "1 per dependency (table 1, idempotency 1)"
         if kind == "session":
             return "1 read (BatchGetItem) + 1 transaction (start the session, rotate, or count a failure)"
-        return "none (rare path)"
+        return "none (rare path)" + (f"; {self.probe.documented}" if self.probe.documented else "")
 
     def _keyed(self) -> bool:
         return "Idempotency-Key" in self.probe.headers
@@ -192,14 +199,29 @@ class Row:
                 problems.append(f"{main} requests")
         elif kind == "health" and (main > 1 or idem > 1):
             problems.append(f"{main}+{idem} requests")
+        elif kind == "documented":
+            if not allows(self.probe.allowed, [c.operation for c in self.main if not c.continuation]):
+                problems.append(f"{main} requests, not the documented {' + '.join(self.probe.allowed)}")
+            if idem > (2 if self._keyed() else 0):
+                problems.append(f"{idem} idempotency requests")
         if self.status != self.probe.expect:
             problems.append(f"HTTP {self.status}, expected {self.probe.expect}")
         if not problems:
-            return "ok" if kind != "rare" else "info"
+            return {"rare": "info", "documented": "ok (documented exception)"}.get(kind, "ok")
         return "OVER: " + ", ".join(problems)
 
 
-def _keeps(key: str) -> dict[str, str]:
+def allows(pattern: tuple[str, ...], operations: list[str]) -> bool:
+    """Whether the operations (logical requests, in order) fit a documented allowance."""
+    parts = []
+    for element in pattern:
+        suffix = element[-1] if element[-1] in "?*" else ""
+        names = element.rstrip("?*").split("|")
+        parts.append(f"(?:(?:{'|'.join(map(re.escape, names))}),){suffix}")
+    return re.fullmatch("".join(parts), "".join(f"{op}," for op in operations)) is not None
+
+
+def _keeps(key: str) -> dict[str, Any]:
     """Remember the answer's refresh token as `key`."""
     return {"remember": key, "remember_field": "refresh_token"}
 
@@ -211,6 +233,12 @@ def _spends(key: str, keeps: str | None = None) -> tuple[Any, ...]:
 
 def _new_user() -> dict[str, str]:
     return {"email": f"probe-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Probe"}
+
+
+def _documented(
+    label: str, method: str, path: str, expect: int, allowed: tuple[str, ...], why: str, **more: Any
+) -> Probe:
+    return Probe(label, "documented", method, path, expect, allowed=allowed, documented=why, **more)
 
 
 def probes(stack: Stack, data: SeedData) -> list[Probe]:
@@ -240,19 +268,62 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
         Probe("POST /v1/auth/revoke", "write", "POST", "/v1/auth/revoke", 204, *_spends("rt1")),
         Probe("PATCH /v1/users/me (name)", "write", "PATCH", "/v1/users/me", 200, {"name": "Bench"}, auth),
         Probe("GET /v1/users/me", "read", "GET", "/v1/users/me", 200, headers=auth),
-        Probe("GET /v1/users/me/agendas", "read", "GET", "/v1/users/me/agendas", 200, headers=auth),
+        _documented(
+            "GET /v1/users/me/agendas",
+            "GET",
+            "/v1/users/me/agendas",
+            200,
+            ("Query", "BatchGetItem?"),
+            "the memberships, then those agendas' items",
+            headers=auth,
+        ),
         Probe("GET /v1/users/me/tokens", "read", "GET", "/v1/users/me/tokens", 200, headers=auth),
-        Probe("GET /v1/agendas/{id}/members", "read", "GET", f"{agenda}/members", 200, headers=auth),
+        _documented(
+            "GET /v1/agendas/{id}/members",
+            "GET",
+            f"{agenda}/members",
+            200,
+            ("Query", "BatchGetItem?"),
+            "the members' emails from their profiles",
+            headers=auth,
+        ),
         Probe("GET /v1/agendas", "read", "GET", "/v1/agendas", 200),
         Probe("GET /v1/agendas/{id} (anonymous)", "read", "GET", agenda, 200, tracks_etag=True),
         Probe("GET /v1/agendas/{id} + If-None-Match", "read", "GET", agenda, 304, if_none_match=True),
         Probe("GET /v1/agendas/{id} (owner)", "read", "GET", agenda, 200, headers=auth, tracks_etag=True),
-        Probe("GET /v1/agendas/{slug} (slug not cached yet)", "read", "GET", by_slug, 200),
+        _documented(
+            "GET /v1/agendas/{slug} (slug not cached yet)",
+            "GET",
+            by_slug,
+            200,
+            ("GetItem", "Query"),
+            "the slug resolved to the partition key once per container",
+        ),
         Probe("GET /v1/agendas/{slug} (slug cached)", "read", "GET", by_slug, 200),
-        Probe("POST /v1/agendas", "write", "POST", "/v1/agendas", 201, agenda_body("Probe Conf"), auth),
+        # Unpublished: the careful-path probes below publish it and change its days.
+        Probe(
+            "POST /v1/agendas",
+            "write",
+            "POST",
+            "/v1/agendas",
+            201,
+            agenda_body("Probe Conf", published=False),
+            auth,
+            remember="fresh agenda",
+        ),
         Probe("POST /v1/agendas + Idempotency-Key", "write", "POST", "/v1/agendas", 201, conf, conf_key),
         Probe("POST /v1/agendas, same key (replay)", "write", "POST", "/v1/agendas", 201, conf, conf_key),
         *_content_probes(stack, data),
+        # The content probes wrote under the agenda (its version moved): read its ETag again.
+        Probe(
+            "GET /v1/agendas/{id} (owner, after the content writes)",
+            "read",
+            "GET",
+            agenda,
+            200,
+            headers=auth,
+            tracks_etag=True,
+        ),
         Probe(
             "PUT /v1/agendas/{id} + If-Match",
             "write",
@@ -275,6 +346,28 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
             if_match=True,
             tracks_etag=True,
         ),
+        _documented(
+            "PATCH /v1/agendas/{id} publishes (careful path)",
+            "PATCH",
+            "/v1/agendas/{new}",
+            200,
+            ("UpdateItem?", "Query", "UpdateItem"),
+            "reads the sessions to refuse schedule conflicts",
+            body={"published": True},
+            headers=auth,
+            new_key="fresh agenda",
+        ),
+        _documented(
+            "PATCH /v1/agendas/{id} new duration (careful path)",
+            "PATCH",
+            "/v1/agendas/{new}",
+            200,
+            ("UpdateItem?", "Query", "UpdateItem"),
+            "reads the sessions to refuse sessions outside the new days",
+            body={"duration": AGENDA_DAYS + 1},
+            headers=auth,
+            new_key="fresh agenda",
+        ),
         # Rare by design (docs/design.md): a new slug claims it in a transaction after a failed
         # conditional update. Shown, not judged.
         Probe(
@@ -285,24 +378,35 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
             200,
             {"slug": f"{data.agenda_slug}-2"},
             auth,
+            documented="docs/design.md lists UpdateItem (fails) + GetItem + TransactWriteItems + GetItem",
         ),
-        Probe(
+        _documented(
             "DELETE /v1/agendas/{id}",
-            "write",
             "DELETE",
             f"/v1/agendas/{data.doomed_agenda_id}",
             204,
+            ("DeleteItem", "DeleteItem?", "Query", "BatchWriteItem*"),
+            "one conditional delete, then the partition and the slug claim swept",
             headers=auth,
         ),
     ]
     return found
 
 
+# What each content route is allowed beyond "a read is one request, a write one transaction"
+# (docs/design.md, "Request budget, and where we knowingly spend more").
+_PATCH_ALLOWED = (("BatchGetItem", "TransactWriteItems"), "merge patch reads the item")
+_IN_USE_ALLOWED = (("Query", "TransactWriteItems"), "in-use check: does a session use it?")
+_ZONE_ALLOWED = (("GetItem", "TransactWriteItems"), "the agenda's time zone, once per container")
+
+
 def _content_probes(stack: Stack, data: SeedData) -> list[Probe]:
-    """List, create, read, patch, delete for every content resource the template routes today."""
+    """For every content resource the template routes today: list and read (anonymous and owner),
+    create (with and without Idempotency-Key), replace, merge-patch, delete."""
     from local.template import api_routes
 
     paths = {(route.method, route.path) for route in api_routes(stack.template)}
+    auth = data.auth()
     found: list[Probe] = []
     for resource in content_routes(stack):
         collection = f"/v1/agendas/{{agenda_id}}/{resource.plural}"
@@ -318,30 +422,70 @@ def _content_probes(stack: Stack, data: SeedData) -> list[Probe]:
         )
         real = collection.replace("{agenda_id}", data.agenda_id)
         body = resource.body(len(data.content.get(resource.plural, [])), data.content)
-        found.append(Probe(f"GET {collection}", "read", "GET", real, 200))
-        found.append(
-            Probe(
-                f"POST {collection}", "write", "POST", real, 201, body, data.auth(), remember=resource.plural
+        keyed = {**auth, "Idempotency-Key": f"bench-{resource.plural}"}
+        sessions = resource.plural == "sessions"
+        found += [
+            Probe(f"GET {collection} (anonymous)", "read", "GET", real, 200),
+            Probe(f"GET {collection} (owner)", "read", "GET", real, 200, headers=auth),
+            Probe(f"POST {collection}", "write", "POST", real, 201, body, auth, remember=resource.plural),
+            Probe(f"POST {collection} + Idempotency-Key", "write", "POST", real, 201, body, keyed),
+        ]
+        if sessions:
+            allowed, why = _ZONE_ALLOWED
+            found.append(
+                _documented(
+                    f"POST {collection}, agenda's zone not yet known to the container",
+                    "POST",
+                    "/v1/agendas/{new}/sessions",
+                    201,
+                    allowed,
+                    why,
+                    body=resource.body(0, {}),
+                    headers=auth,
+                    new_key="fresh agenda",
+                )
             )
-        )
         if item is None:
             continue
         new = item.replace("{agenda_id}", data.agenda_id).rsplit("/", 1)[0] + "/{new}"
-        for method, kind, expect, payload in (
-            ("GET", "read", 200, None),
-            ("PATCH", "write", 200, resource.patch or body),
-            ("DELETE", "write", 204, None),
-        ):
-            if (method, item) in paths:
+        owner_read = " (owner: a Query, for its conflicts)" if sessions else " (owner)"
+        found += [
+            Probe(f"GET {item} (anonymous)", "read", "GET", new, 200, new_key=resource.plural),
+            Probe(f"GET {item}{owner_read}", "read", "GET", new, 200, headers=auth, new_key=resource.plural),
+        ]
+        if ("PUT", item) in paths:
+            found.append(Probe(f"PUT {item}", "write", "PUT", new, 200, body, auth, new_key=resource.plural))
+        if ("PATCH", item) in paths:
+            allowed, why = _PATCH_ALLOWED
+            found.append(
+                _documented(
+                    f"PATCH {item}",
+                    "PATCH",
+                    new,
+                    200,
+                    allowed,
+                    why,
+                    body=resource.patch or body,
+                    headers=auth,
+                    new_key=resource.plural,
+                )
+            )
+        if ("DELETE", item) in paths:
+            if sessions:
                 found.append(
-                    Probe(
-                        f"{method} {item}",
-                        kind,
-                        method,
+                    Probe(f"DELETE {item}", "write", "DELETE", new, 204, headers=auth, new_key="sessions")
+                )
+            else:
+                allowed, why = _IN_USE_ALLOWED
+                found.append(
+                    _documented(
+                        f"DELETE {item}",
+                        "DELETE",
                         new,
-                        expect,
-                        payload,
-                        data.auth(),
+                        204,
+                        allowed,
+                        why,
+                        headers=auth,
                         new_key=resource.plural,
                     )
                 )

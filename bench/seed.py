@@ -63,9 +63,21 @@ class ContentResource:
 
 # In dependency order: sessions reference the others. Counts make a mid-sized conference.
 CONTENT: tuple[ContentResource, ...] = (
-    ContentResource("tracks", 4, lambda i, _: {"name": f"Track {i}", "color": "#336699", "position": i}),
-    ContentResource("venues", 4, lambda i, _: {"name": f"Room {i}", "capacity": 100 + i, "position": i}),
-    ContentResource("categories", 6, lambda i, _: {"name": f"Category {i}", "position": i}),
+    ContentResource(
+        "tracks",
+        4,
+        lambda i, _: {"name": f"Track {i}", "color": "#336699", "position": i},
+        patch={"color": "#112233"},
+    ),
+    ContentResource(
+        "venues",
+        4,
+        lambda i, _: {"name": f"Room {i}", "capacity": 100 + i, "position": i},
+        patch={"capacity": 321},
+    ),
+    ContentResource(
+        "categories", 6, lambda i, _: {"name": f"Category {i}", "position": i}, patch={"name": "Renamed"}
+    ),
     ContentResource(
         "speakers",
         60,
@@ -76,6 +88,7 @@ CONTENT: tuple[ContentResource, ...] = (
             "job_title": "Engineer",
             "links": [{"title": "site", "url": f"https://example.com/speaker-{i}"}],
         },
+        patch={"job_title": "Staff Engineer"},
     ),
     ContentResource("sessions", 120, _session_body, patch={"language": "fr"}),
 )

@@ -68,3 +68,56 @@ def add_member(
     )
     assert added.status == 201, added.body
     return dict(added.json())
+
+
+# --- agenda content (API.md §4) ----------------------------------------------------------------
+
+
+def content_path(agenda_id: str, plural: str, item_id: str | None = None) -> str:
+    """``/v1/agendas/{agenda_id}/<plural>`` or, with ``item_id``, the item's path."""
+    path = f"/v1/agendas/{agenda_id}/{plural}"
+    return f"{path}/{item_id}" if item_id else path
+
+
+def create_content(
+    api: Any, owner: dict[str, Any], agenda_id: str, plural: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """POSTs ``body`` to the agenda's ``plural`` collection as ``owner``: the 201 body."""
+    response = api.request("POST", content_path(agenda_id, plural), json_body=body, headers=owner["headers"])
+    assert response.status == 201, response.body
+    return dict(response.json())
+
+
+def create_track(api: Any, owner: dict[str, Any], agenda_id: str, **overrides: Any) -> dict[str, Any]:
+    return create_content(api, owner, agenda_id, "tracks", {"name": f"Track {next(_counter)}", **overrides})
+
+
+def create_venue(api: Any, owner: dict[str, Any], agenda_id: str, **overrides: Any) -> dict[str, Any]:
+    return create_content(api, owner, agenda_id, "venues", {"name": f"Room {next(_counter)}", **overrides})
+
+
+def create_speaker(api: Any, owner: dict[str, Any], agenda_id: str, **overrides: Any) -> dict[str, Any]:
+    return create_content(
+        api, owner, agenda_id, "speakers", {"name": f"Speaker {next(_counter)}", **overrides}
+    )
+
+
+def create_category(api: Any, owner: dict[str, Any], agenda_id: str, **overrides: Any) -> dict[str, Any]:
+    return create_content(
+        api, owner, agenda_id, "categories", {"name": f"Category {next(_counter)}", **overrides}
+    )
+
+
+def session_body(**overrides: Any) -> dict[str, Any]:
+    """A session on the first day of ``agenda_body()``'s agenda (2027-03-10, Europe/Berlin, +01:00)."""
+    body: dict[str, Any] = {
+        "title": f"Talk {next(_counter)}",
+        "start_at": "2027-03-10T10:00:00+01:00",
+        "end_at": "2027-03-10T11:00:00+01:00",
+    }
+    body.update(overrides)
+    return body
+
+
+def create_session(api: Any, owner: dict[str, Any], agenda_id: str, **overrides: Any) -> dict[str, Any]:
+    return create_content(api, owner, agenda_id, "sessions", session_body(**overrides))

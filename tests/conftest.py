@@ -55,7 +55,40 @@ def _reset_process_caches() -> None:
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, str]]:
+def one_backup_per_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto (5.2) deep-copies a table once per item of every TransactWriteItems (its rollback
+    copy), so content writes slow down as an agenda grows: one copy per table and transaction is
+    all the rollback needs. DynamoDB's behaviour is unchanged (a cancelled transaction still
+    leaves every table as it was: tests/integration/test_content_integrity.py)."""
+    import copy
+    from types import SimpleNamespace
+
+    from moto.dynamodb import models
+
+    copies: dict[int, Any] | None = None  # table id -> its backup, while a transaction runs
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        nonlocal copies
+        copies = {}
+        try:
+            original(self, transact_items)
+        finally:
+            copies = None
+
+    def deepcopy(thing: Any, memo: Any = None) -> Any:
+        if copies is None or not isinstance(thing, models.Table):
+            return copy.deepcopy(thing, memo)
+        if id(thing) not in copies:
+            copies[id(thing)] = copy.deepcopy(thing, memo)
+        return copies[id(thing)]
+
+    monkeypatch.setattr(models, "copy", SimpleNamespace(deepcopy=deepcopy))
+    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact)
+
+
+@pytest.fixture
+def aws(one_backup_per_table: None) -> Iterator[dict[str, str]]:
     """A fresh emulated AWS account with the template's resources; yields logical id -> name."""
     from moto import mock_aws
 

@@ -14,11 +14,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from agenda_core.http.auth import current_caller
-from agenda_core.routes.content import ContentModels, add_content_routes
 from agenda_core.http.params import AgendaIdOrSlug, Cursor, PageSize
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import create_app, make_handler
 from agenda_core.http.responses import documented, json_response
+from agenda_core.routes.content import ContentModels, add_content_routes
 from agenda_core.schemas.common import LocalDate, prefixed_id_pattern
 from agenda_core.schemas.sessions import (
     SessionCreate,
@@ -56,7 +56,7 @@ def handle_list_sessions(
     cursor: Cursor = None,
 ) -> Response[Any]:
     caller = current_caller()
-    page = content.list_items(
+    listed = content.list_items(
         SESSIONS,
         caller,
         agenda_id,
@@ -68,7 +68,7 @@ def handle_list_sessions(
             track_id=track_id, venue_id=venue_id, speaker_id=speaker_id, category_id=category_id, day=day
         ),
     )
-    return json_response(page, public=caller.is_anonymous)
+    return json_response(listed.body, public=listed.public)
 
 
 add_content_routes(

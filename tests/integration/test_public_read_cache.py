@@ -23,8 +23,8 @@ def _count_queries(monkeypatch):
     from agenda_core.services import agendas
 
     calls = []
-    original = agendas._query_partition
-    monkeypatch.setattr(agendas, "_query_partition", lambda *a: calls.append(a) or original(*a))
+    original = agendas._content_values
+    monkeypatch.setattr(agendas, "_content_values", lambda *a: calls.append(a) or original(*a))
     return calls
 
 

@@ -5,14 +5,12 @@ computed from the fixture by the test itself, never by the importer's helpers.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -38,36 +36,7 @@ KINDS = {
 
 
 @pytest.fixture
-def one_backup_per_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto (5.2) deep-copies a table once per item of every TransactWriteItems, stream records
-    included, so an import of a few hundred writes takes minutes. One copy per table and
-    transaction is all its rollback needs; DynamoDB's behaviour is unchanged."""
-    from moto.dynamodb import models
-
-    copies: dict[int, Any] | None = None  # table id -> its backup, while a transaction runs
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        nonlocal copies
-        copies = {}
-        try:
-            original(self, transact_items)
-        finally:
-            copies = None
-
-    def deepcopy(thing: Any, memo: Any = None) -> Any:
-        if copies is None or not isinstance(thing, models.Table):
-            return copy.deepcopy(thing, memo)
-        if id(thing) not in copies:
-            copies[id(thing)] = copy.deepcopy(thing, memo)
-        return copies[id(thing)]
-
-    monkeypatch.setattr(models, "copy", SimpleNamespace(deepcopy=deepcopy))
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact)
-
-
-@pytest.fixture
-def owner(api: Any, one_backup_per_table: None) -> dict[str, Any]:
+def owner(api: Any) -> dict[str, Any]:
     return sign_up(api, name="Importing Organiser")
 
 

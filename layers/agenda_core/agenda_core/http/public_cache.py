@@ -20,6 +20,8 @@ from agenda_core.http.responses import JSON, PUBLIC_CACHE, json_response, not_mo
 from agenda_core.schemas.common import PublicModel
 
 _MAX_ENTRIES = 256
+# Bounded by size too: a full agenda can be ~650 KB, and the function has 512 MB.
+_MAX_BYTES = 32 * 1024 * 1024
 
 
 class Rendered(Protocol):
@@ -39,9 +41,11 @@ class PublicReadCache:
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl_seconds = ttl_seconds
         self._entries: dict[Hashable, _Entry] = {}
+        self._bytes = 0
 
     def clear(self) -> None:
         self._entries.clear()
+        self._bytes = 0
 
     def respond(
         self,
@@ -67,10 +71,27 @@ class PublicReadCache:
             etag, public = current_etag()
             if if_none_match_hit(etag):
                 return not_modified(etag, public=public)
+        if entry is not None:  # expired: forget it now rather than at the next clean-up
+            self._forget(key)
         rendered = render()
         response = json_response(rendered.body, etag=rendered.etag, public=rendered.public)
         if rendered.public and self.ttl_seconds > 0:
-            if len(self._entries) >= _MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[key] = _Entry(str(response.body), rendered.etag, now + self.ttl_seconds)
+            text = str(response.body)
+            self._make_room(now, len(text))
+            self._entries[key] = _Entry(text, rendered.etag, now + self.ttl_seconds)
+            self._bytes += len(text)
         return response
+
+    def _forget(self, key: Hashable) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry.text)
+
+    def _make_room(self, now: float, size: int) -> None:
+        """Drops expired entries, then, if still too full, everything (entries live seconds)."""
+        if len(self._entries) < _MAX_ENTRIES and self._bytes + size <= _MAX_BYTES:
+            return
+        for key in [k for k, e in self._entries.items() if e.expires <= now]:
+            self._forget(key)
+        if len(self._entries) >= _MAX_ENTRIES or self._bytes + size > _MAX_BYTES:
+            self.clear()

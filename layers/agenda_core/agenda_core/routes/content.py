@@ -99,7 +99,7 @@ def add_content_routes(
             agenda_id: AgendaIdOrSlug, per_page: PageSize = 20, cursor: Cursor = None
         ) -> Response[Any]:
             caller = current_caller()
-            page = content.list_items(
+            listed = content.list_items(
                 kind,
                 caller,
                 agenda_id,
@@ -108,7 +108,7 @@ def add_content_routes(
                 base_url=base_url(app),
                 page_url=page_url_builder(app),
             )
-            return json_response(page, public=caller.is_anonymous)
+            return json_response(listed.body, public=listed.public)
 
         handle_list.__name__ = f"handle_list_{plural}"
         app.get(

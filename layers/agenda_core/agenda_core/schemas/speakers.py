@@ -20,9 +20,15 @@ from agenda_core.schemas.users import Email
 
 MAX_LINKS = 10
 
+# No control characters or white space in a URL, spelled out: `\s` means other characters to
+# pydantic's (Rust) regex than to JSON Schema's (ECMA-262) and to Python's (e.g. U+0085, U+001C),
+# so the published pattern and the check would disagree.
+_NOT_IN_URL = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 LinkUrl = Annotated[
     StrictStr,
-    StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000),
+    StringConstraints(
+        pattern=rf"^[hH][tT][tT][pP][sS]?://[^{_NOT_IN_URL}/?#]+[^{_NOT_IN_URL}]*$", max_length=2000
+    ),
     Field(description="An http(s) URL.", examples=["https://example.com/ada"]),
 ]
 

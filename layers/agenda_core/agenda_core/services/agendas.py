@@ -658,7 +658,13 @@ def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[di
     """Sets the new days' window in ``to_set``; raises ``ValidationFailed`` when a session would
     fall outside them (sessions keep their instants: a new time zone shows them at other local
     times, it does not move them)."""
-    changed = [name for name in _DAY_FIELDS if name in to_set]
+    stored = {
+        "start_at": date.fromisoformat(current.start_at),
+        "duration": int(current.duration),
+        "timezone": current.timezone,
+    }
+    # The field to point at: the first one the request really changes (a PUT sends all three).
+    changed = [name for name in _DAY_FIELDS if name in to_set and to_set[name] != stored[name]]
     if not changed:
         return
     start_at = to_set.get("start_at") or date.fromisoformat(current.start_at)

@@ -170,7 +170,7 @@ def list_items(
     base_url: str,
     page_url: Callable[[str], str],
     filters: SessionFilters | None = None,
-) -> PublicModel:
+) -> Representation[PublicModel]:
     """A page of the agenda's items of one kind, in the kind's order (sessions by start). One Query
     of the partition filtered to the agenda and this kind; the page is cut in memory, so the
     order is exact and a cursor is simply "after this sort key". Raises ``NotFound``,
@@ -182,22 +182,28 @@ def list_items(
     fingerprint = query_fingerprint(
         route=kind.plural, agenda=agenda.id, **(filters.as_query() if filters else {})
     )
-    key = signing_key().derive("cursor")
     ordered = sorted(records, key=kind.sort_key)
     if cursor:
-        after = tuple(decode_cursor(cursor, fingerprint, key)["after"])
+        after = tuple(decode_cursor(cursor, fingerprint, _cursor_key())["after"])
         ordered = [r for r in ordered if _comparable(kind.sort_key(r)) > _comparable(after)]
     page = ordered[:per_page]
     next_url = None
     if len(ordered) > per_page:
         last = list(_comparable(kind.sort_key(page[-1])))
-        next_url = page_url(encode_cursor({"after": last}, fingerprint, key))
-    return kind.page(
+        next_url = page_url(encode_cursor({"after": last}, fingerprint, _cursor_key()))
+    body = kind.page(
         **{
             kind.plural: [kind.public(**kind.public_fields(item, view)) for item in page],
             "pagination": Pagination(next=next_url, per_page=per_page),
         }
     )
+    # Lists carry no ETag; cacheable like the items, when what the public sees.
+    return Representation(body=body, etag="", public=not view.member and bool(agenda.published))
+
+
+def _cursor_key() -> bytes:
+    # Fetched only when a cursor is read or written: a one-page list costs no Secrets Manager call.
+    return signing_key().derive("cursor")
 
 
 def _comparable(sort_key: Iterable[Any]) -> tuple[Any, ...]:
@@ -454,6 +460,16 @@ def create_item(
     return _written(kind, record, agenda_id, zone, base_url)
 
 
+def _created_at(item_id: str) -> str:
+    try:
+        return iso(created_at_of(item_id))
+    except ValueError:
+        # No id we issued: its time part does not fit a ULID or is past year 9999. Such an item
+        # cannot exist, so the PUT's condition (the item exists) fails and the diagnosis answers
+        # (404, or 403 first); this value is never stored.
+        return iso(utcnow())
+
+
 def replace_item(
     kind: ContentKind,
     caller: Caller,
@@ -475,7 +491,7 @@ def replace_item(
         keys.content_sk(kind.name, item_id),
         id=item_id,
         revision=_new_revision(),
-        created_at=iso(created_at_of(item_id)),
+        created_at=_created_at(item_id),
         updated_at=iso(utcnow()),
         **fields,
     )
