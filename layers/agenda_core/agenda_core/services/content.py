@@ -46,7 +46,7 @@ from agenda_core.errors import (
 from agenda_core.etags import if_match_versions, make_etag
 from agenda_core.integrations.secrets import signing_key
 from agenda_core.observability import logger
-from agenda_core.policy import EDITORS
+from agenda_core.policy import roles_for
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination, PublicModel
 from agenda_core.services import agendas
@@ -214,10 +214,15 @@ def _comparable(sort_key: Iterable[Any]) -> tuple[Any, ...]:
 # --- writing: conditions ---------------------------------------------------------------------
 
 
+# Who may write content: the same roles for every kind and verb (policy.OPERATIONS, built in one
+# loop over the content resources), read from the policy rather than restated here.
+_WRITERS = roles_for("sessions.update")
+
+
 def _role_condition(caller: Caller) -> Condition:
     assert caller.user_id is not None
     role = cast(Any, AgendaRecord.roles)[caller.user_id]
-    return TableItem.pk.exists() & role.is_in(*EDITORS)
+    return TableItem.pk.exists() & role.is_in(*_WRITERS)
 
 
 def _revision_condition(versions: set[int] | None) -> Condition:
@@ -332,7 +337,7 @@ def _diagnose(
 
 def _role_error(agenda: AgendaRecord, caller: Caller) -> ApiError | None:
     role = agendas.role_of(agenda, caller)
-    if role in EDITORS:
+    if role in _WRITERS:
         return None
     if not agendas.is_visible(agenda, caller):
         return NotFound("No agenda with this id.")
@@ -566,15 +571,21 @@ def update_item(
                 caller,
                 record,
                 item_condition=TableItem.pk.exists() & (ContentRecord.revision == current.revision),
-                agenda_condition=_window_condition(merged) if kind is SESSIONS else None,
+                # A session's answer shows its times in the zone read: pin it, like the window.
+                agenda_condition=(
+                    _window_condition(merged) & (AgendaRecord.timezone == agenda.timezone)
+                    if kind is SESSIONS
+                    else None
+                ),
                 references_of=sent_references,
             )
         except TransactionFailed as failure:
             if failure.failed == {"item"}:
                 continue  # another write changed the item since we read it: merge into that
-            raise _diagnose(
-                kind, caller, agenda_id, item_id, failure, versions=versions, fields=merged
-            ) from failure
+            error = _diagnose(kind, caller, agenda_id, item_id, failure, versions=versions, fields=merged)
+            if error.error_code == "write_conflict":
+                continue  # the agenda's zone or days moved meanwhile: read and merge again
+            raise error from failure
         return _written(kind, record, agenda_id, agenda.timezone, base_url)
     raise Conflict("The item kept changing while we wrote; try again.", code="write_conflict")
 
