@@ -7,10 +7,26 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StrictInt, StrictStr, StringConstraints, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from agenda_core.schemas.common import prefixed_id_pattern
+from agenda_core.schemas.common import (
+    PublicModel,
+    RequestModel,
+    Timestamp,
+    document_not_nullable,
+    prefixed_id_pattern,
+    refuse_null,
+)
 
 
 def whole_number(value: Any) -> Any:
@@ -91,3 +107,36 @@ SessionTime = Annotated[
         }
     ),
 ]
+
+
+# --- the shape tracks, venues and categories share ----------------------------------------------
+
+
+class NamedCreate(RequestModel):
+    """What a track, venue and category have in common (each adds one field)."""
+
+    name: ContentName
+    description: LongText | None = None
+    position: Position | None = None
+
+
+class NamedUpdate(RequestModel):
+    """The merge patch of a ``NamedCreate`` (``null`` clears; ``name`` cannot be cleared)."""
+
+    model_config = ConfigDict(json_schema_extra=document_not_nullable("name"))
+
+    name: ContentName | None = None
+    description: LongText | None = None
+    position: Position | None = None
+
+    _not_null = field_validator("name", mode="before")(refuse_null)
+
+
+class NamedPublic(PublicModel):
+    id: str
+    url: str
+    name: str
+    description: str | None = None
+    position: int | None = None
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -50,6 +50,7 @@ from agenda_core.policy import roles_for
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination, PublicModel
 from agenda_core.services import agendas
+from agenda_core.services.agendas import Representation
 from agenda_core.services.content_kinds import SESSIONS, ContentKind, View, values_of, without_empty
 from agenda_core.services.schedule_time import day_window, local_day
 from agenda_core.services.session_slots import session_conflicts
@@ -58,13 +59,6 @@ from agenda_core.services.session_slots import session_conflicts
 _PATCH_ATTEMPTS = 3
 # A DELETE pinned to the agenda's version retries when other content changed meanwhile.
 _DELETE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class Representation[T]:
-    body: T
-    etag: str
-    public: bool  # the anonymous view of a published agenda: cacheable by anyone
 
 
 # --- reading ---------------------------------------------------------------------------------

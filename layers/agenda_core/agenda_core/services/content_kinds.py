@@ -244,84 +244,69 @@ SPEAKERS = ContentKind(
 # --- tracks, venues, categories --------------------------------------------------------------
 
 
-def _track_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
-    return _present(
-        {
-            **_common(item, view, "tracks"),
-            "name": item["name"],
-            "description": item.get("description"),
-            "color": item.get("color"),
-            "position": item.get("position"),
-        }
+def _named_public(plural: str, extra: str) -> Callable[[Mapping[str, Any], View], dict[str, Any]]:
+    """The representation of a track, venue or category: the shared fields plus ``extra``."""
+
+    def public_fields(item: Mapping[str, Any], view: View) -> dict[str, Any]:
+        return _present(
+            {
+                **_common(item, view, plural),
+                "name": item["name"],
+                "description": item.get("description"),
+                "position": item.get("position"),
+                extra: item.get(extra),
+            }
+        )
+
+    return public_fields
+
+
+def _named_kind(
+    name: str,
+    plural: str,
+    record: type[ContentRecord],
+    models: tuple[type[PublicModel], type[PublicModel]],
+    extra: str,
+    used_by: Callable[[Mapping[str, Any], str], bool],
+) -> ContentKind:
+    return ContentKind(
+        name=name,
+        plural=plural,
+        record=record,
+        public=models[0],
+        page=models[1],
+        optional=("description", extra, "position"),
+        count_attribute=getattr(AgendaRecord, f"{plural}_count"),
+        cap_setting=f"max_{plural}_per_agenda",
+        to_storage=_copy,
+        public_fields=_named_public(plural, extra),
+        sort_key=_by_position,
+        used_by=used_by,
     )
 
 
-def _venue_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
-    return _present(
-        {
-            **_common(item, view, "venues"),
-            "name": item["name"],
-            "description": item.get("description"),
-            "capacity": item.get("capacity"),
-            "position": item.get("position"),
-        }
-    )
-
-
-def _category_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
-    return _present(
-        {
-            **_common(item, view, "categories"),
-            "name": item["name"],
-            "description": item.get("description"),
-            "color": item.get("color"),
-            "position": item.get("position"),
-        }
-    )
-
-
-TRACKS = ContentKind(
-    name="track",
-    plural="tracks",
-    record=TrackRecord,
-    public=TrackPublic,
-    page=TrackPage,
-    optional=("description", "color", "position"),
-    count_attribute=AgendaRecord.tracks_count,
-    cap_setting="max_tracks_per_agenda",
-    to_storage=_copy,
-    public_fields=_track_public,
-    sort_key=_by_position,
+TRACKS = _named_kind(
+    "track",
+    "tracks",
+    TrackRecord,
+    (TrackPublic, TrackPage),
+    "color",
     used_by=lambda session, item_id: session.get("track_id") == item_id,
 )
-
-VENUES = ContentKind(
-    name="venue",
-    plural="venues",
-    record=VenueRecord,
-    public=VenuePublic,
-    page=VenuePage,
-    optional=("description", "capacity", "position"),
-    count_attribute=AgendaRecord.venues_count,
-    cap_setting="max_venues_per_agenda",
-    to_storage=_copy,
-    public_fields=_venue_public,
-    sort_key=_by_position,
+VENUES = _named_kind(
+    "venue",
+    "venues",
+    VenueRecord,
+    (VenuePublic, VenuePage),
+    "capacity",
     used_by=lambda session, item_id: session.get("venue_id") == item_id,
 )
-
-CATEGORIES = ContentKind(
-    name="category",
-    plural="categories",
-    record=CategoryRecord,
-    public=CategoryPublic,
-    page=CategoryPage,
-    optional=("description", "color", "position"),
-    count_attribute=AgendaRecord.categories_count,
-    cap_setting="max_categories_per_agenda",
-    to_storage=_copy,
-    public_fields=_category_public,
-    sort_key=_by_position,
+CATEGORIES = _named_kind(
+    "category",
+    "categories",
+    CategoryRecord,
+    (CategoryPublic, CategoryPage),
+    "color",
     used_by=lambda session, item_id: item_id in (session.get("category_ids") or ()),
 )
 

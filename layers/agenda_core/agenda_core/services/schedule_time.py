@@ -6,7 +6,7 @@ Pure: stdlib ``zoneinfo`` only. A zone is passed by its IANA name; an unknown na
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 # No cache of our own: ``ZoneInfo(key)`` already returns the cached instance (about 50 ns here),
@@ -32,8 +32,15 @@ def local_datetime(epoch: int, zone: str) -> datetime:
 
 
 def local_iso(epoch: int, zone: str) -> str:
-    """RFC 3339 with the zone's offset at that instant, e.g. ``2026-03-29T03:30:00+02:00``."""
-    return datetime.fromtimestamp(epoch, ZoneInfo(zone)).isoformat(timespec="seconds")
+    """RFC 3339 with the zone's offset at that instant, e.g. ``2026-03-29T03:30:00+02:00``. An
+    offset with seconds (local mean time, before the zone kept standard time: Europe/Amsterdam's
+    +00:19:32) is rounded to the minute, which is all RFC 3339 can write, and the clock time moves
+    with it: the same instant."""
+    moment = datetime.fromtimestamp(epoch, ZoneInfo(zone))
+    offset = moment.utcoffset()
+    if offset is not None and int(offset.total_seconds()) % 60:
+        moment = moment.astimezone(timezone(timedelta(minutes=round(offset.total_seconds() / 60))))
+    return moment.isoformat(timespec="seconds")
 
 
 def local_day(epoch: int, zone: str) -> date:
