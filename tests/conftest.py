@@ -100,13 +100,20 @@ def aws(one_backup_per_table: None) -> Iterator[dict[str, str]]:
         yield refs
 
 
-@pytest.fixture
-def api(aws: dict[str, str]):  # type: ignore[no-untyped-def]
-    """The API as API Gateway would serve it, in-process (no sockets)."""
+def new_gateway(aws: dict[str, str]):  # type: ignore[no-untyped-def]
+    """One warm "container" of the API, in-process. Every one the tests make carries the test
+    environment's overrides: a gateway applies its functions' environment to the process, and one
+    made without them would reset CORS_ALLOW_ORIGINS for the tests that follow."""
     from local.gateway import GatewayApp
 
     env = {k: v for k, v in os.environ.items() if k in {"CORS_ALLOW_ORIGINS", "POWERTOOLS_LOG_LEVEL"}}
     return GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL, env_overrides=env)
+
+
+@pytest.fixture
+def api(aws: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The API as API Gateway would serve it, in-process (no sockets)."""
+    return new_gateway(aws)
 
 
 @pytest.fixture

@@ -25,9 +25,10 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import hypothesis
 import schemathesis
@@ -129,6 +130,36 @@ SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {
     "PUT /v1/agendas/{agenda_id}": ("icon",),
     "PATCH /v1/agendas/{agenda_id}": ("icon",),
 }
+# Agenda content (API.md §4): plural -> the item id's path parameter.
+CONTENT = {
+    "sessions": "session_id",
+    "speakers": "speaker_id",
+    "tracks": "track_id",
+    "venues": "venue_id",
+    "categories": "category_id",
+}
+for _plural, _item_id in CONTENT.items():
+    SERVER_ISSUED_QUERY[f"GET /v1/agendas/{{agenda_id}}/{_plural}"] = ("cursor",)
+# A speaker's photo is an upload id (API.md §6), like an agenda's icon.
+SPEAKER_WRITES = (
+    "POST /v1/agendas/{agenda_id}/speakers",
+    "PUT /v1/agendas/{agenda_id}/speakers/{speaker_id}",
+    "PATCH /v1/agendas/{agenda_id}/speakers/{speaker_id}",
+)
+SERVER_ISSUED_BODY.update({label: ("photo",) for label in SPEAKER_WRITES})
+SESSION_WRITES = (
+    "POST /v1/agendas/{agenda_id}/sessions",
+    "PUT /v1/agendas/{agenda_id}/sessions/{session_id}",
+    "PATCH /v1/agendas/{agenda_id}/sessions/{session_id}",
+)
+AGENDA_WRITES = ("PUT /v1/agendas/{agenda_id}", "PATCH /v1/agendas/{agenda_id}")
+# A session's references, and the agenda's list each must name an item of (API.md §4: else 422).
+SESSION_REFERENCES = {
+    "track_id": "tracks",
+    "venue_id": "venues",
+    "speaker_ids": "speakers",
+    "category_ids": "categories",
+}
 _KEYS = itertools.count()
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # API.md §1
 
@@ -161,6 +192,18 @@ def prepare(case: schemathesis.Case) -> None:
     if label == "PATCH /v1/users/me" and isinstance(case.body, dict):
         case.body.pop("password", None)
         case.body.pop("current_password", None)
+    if label in SESSION_WRITES and isinstance(case.body, dict):
+        _fit_session(case.body, _agenda_of(case))
+    # Sessions stay inside their agenda's days (API.md §4: else 422 sessions_outside_days): an
+    # agenda with sessions keeps its days and zone; one without may get any.
+    if label in AGENDA_WRITES and isinstance(case.body, dict):
+        agenda = _agenda_of(case)
+        if agenda is not None and agenda.get("sessions"):
+            for name in ("start_at", "duration", "timezone"):
+                if label.startswith("PUT "):
+                    case.body[name] = agenda.get(name, "UTC")
+                else:
+                    case.body.pop(name, None)
     # An Idempotency-Key replays its first request: reused with another body it is a 422 by
     # contract (API.md §1). Generation repeats keys, so each valid key is made unique (and stays
     # valid); an invalid one is left as generated.
@@ -168,6 +211,125 @@ def prepare(case: schemathesis.Case) -> None:
         value = case.headers[name]
         if name.lower() == "idempotency-key" and isinstance(value, str) and _IDEMPOTENCY_KEY.match(value):
             case.headers[name] = f"{value[:240]}-{next(_KEYS)}"
+
+
+# What the content routes' positive cases act on in the single-operation tests (see use_seed).
+SEED_AGENDA = {"name": "Seed", "start_at": "2026-06-01", "duration": 3, "timezone": "America/New_York"}
+SEED_CONTENT: dict[str, dict[str, Any]] = {
+    "sessions": {
+        "title": "Seed",
+        "start_at": "2026-06-01T09:00:00-04:00",
+        "end_at": "2026-06-01T10:00:00-04:00",
+    },
+    "speakers": {"name": "Seed"},
+    "tracks": {"name": "Seed"},
+    "venues": {"name": "Seed"},
+    "categories": {"name": "Seed"},
+}
+
+
+@dataclass
+class Seed:
+    """The seeded agenda of one operation (its id, first day and zone), one item of each kind
+    that sessions may reference and no case changes, and the item an item route acts on (a new
+    one after each DELETE case)."""
+
+    label: str
+    agenda: dict[str, Any]
+    referenced: dict[str, str]
+    targets: dict[str, str | None]
+
+    def as_read(self) -> dict[str, Any]:
+        """What `_fit_session` needs of the agenda, as a full-agenda read would say it."""
+        return {**self.agenda, **{plural: [{"id": item}] for plural, item in self.referenced.items()}}
+
+
+def use_seed(case: schemathesis.Case) -> None:
+    """Send a positive case of a content route (API.md §4) to an agenda of the first WFC user's,
+    and an item route to an item of it: with generated ids every one of them would be a 404, and
+    no body would get past the agenda. Everything is made through the API, once per world (the
+    item an item route acts on again when a DELETE case removed it). For the single-operation
+    tests; the stateful ones follow the document's links instead. Each operation gets an agenda
+    of its own, so what the cases of one made (sixty sessions) does not slow down the next."""
+    if case.meta is None or not case.meta.generation.mode.is_positive or case.path_parameters is None:
+        return
+    parts = case.operation.path.split("/")
+    plural = parts[4] if len(parts) > 4 else None
+    if plural not in CONTENT:
+        return
+    label = case.operation.label
+    if API.seed is None or API.seed.label != label:
+        if API.seed is not None:
+            # moto copies the whole table into every transaction: keep it small.
+            gone = API.target.request("DELETE", f"/v1/agendas/{API.seed.agenda['id']}", headers=API.reader)
+            assert gone.status == 204, gone.body
+        agenda = _made("/v1/agendas", SEED_AGENDA)
+        base = f"/v1/agendas/{agenda['id']}"
+        API.seed = Seed(
+            label=label,
+            agenda={key: agenda[key] for key in ("id", "start_at", "timezone")},
+            referenced={kind: _made(f"{base}/{kind}", body)["id"] for kind, body in SEED_CONTENT.items()},
+            targets={},
+        )
+    agenda_id = API.seed.agenda["id"]
+    case.path_parameters["agenda_id"] = agenda_id
+    item_id = CONTENT[plural]
+    if item_id in case.path_parameters:
+        target = API.seed.targets.get(plural)
+        if target is None:
+            target = _made(f"/v1/agendas/{agenda_id}/{plural}", SEED_CONTENT[plural])["id"]
+        # After a DELETE the item may be gone: the next case gets a new one.
+        API.seed.targets[plural] = target if case.method.upper() != "DELETE" else None
+        case.path_parameters[item_id] = target
+
+
+def _made(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    created = API.target.request("POST", path, json_body=body, headers=API.reader)
+    assert created.status == 201, created.body
+    return created.json()  # type: ignore[no-any-return]
+
+
+def _agenda_of(case: schemathesis.Case) -> dict[str, Any] | None:
+    """The full agenda the case's path names, as its owner (the first WFC user) reads it; None
+    when there is none (the case is then answered 404 whatever its body)."""
+    agenda_id = (case.path_parameters or {}).get("agenda_id")
+    if not isinstance(agenda_id, str) or API.target is None or not API.reader:
+        return None
+    if API.seed is not None and agenda_id == API.seed.agenda["id"]:
+        return API.seed.as_read()
+    response = API.target.request("GET", f"/v1/agendas/{agenda_id}", headers=API.reader)
+    return response.json() if response.status == 200 else None  # type: ignore[no-any-return]
+
+
+def _fit_session(body: dict[str, Any], agenda: dict[str, Any] | None) -> None:
+    """What a positive session body must be beyond its schema (API.md §4): end after start, both
+    inside the agenda's days, and references to items of the same agenda. The generated start's
+    time of day is kept (on the agenda's first day, one hour long), so sessions still vary; a
+    generated reference becomes an item of the agenda where it has one, else it is left out."""
+    if "start_at" in body or "end_at" in body:
+        try:
+            moment = datetime.fromisoformat(str(body.get("start_at", "")).upper()).time()
+        except ValueError:
+            moment = time(9)
+        clock = time(min(moment.hour, 22), moment.minute, moment.second)
+        first_day = date.fromisoformat(agenda["start_at"]) if agenda else date(2026, 6, 1)
+        start = datetime.combine(
+            first_day, clock, ZoneInfo(agenda.get("timezone", "UTC") if agenda else "UTC")
+        )
+        # Sent in UTC: a zone's offset in its early years has seconds (LMT), which RFC 3339 cannot
+        # write (an hh:mm offset is part of the contract, and the answer shows the agenda's own).
+        body["start_at"] = start.astimezone(UTC).isoformat()
+        body["end_at"] = (start + timedelta(hours=1)).astimezone(UTC).isoformat()
+    for name, plural in SESSION_REFERENCES.items():
+        if name not in body or body[name] is None:
+            continue
+        ids = [item["id"] for item in (agenda or {}).get(plural, [])]
+        if isinstance(body[name], list):
+            body[name] = ids[: len(body[name])]
+        elif ids:
+            body[name] = ids[0]
+        else:
+            del body[name]
 
 
 @dataclass(frozen=True)
@@ -189,6 +351,8 @@ class ApiUnderTest:
         self.exchanges: list[Exchange] = []
         self.user_ids: dict[str, str] = {}  # usr_ id -> name in USERS
         self.user_items: set[ItemKey] = set()  # the users' profiles and credentials
+        self.reader: dict[str, str] = {}  # headers of the first WFC user, for what `prepare` reads
+        self.seed: Seed | None = None  # what use_seed sends content cases to
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -242,10 +406,19 @@ class ApiUnderTest:
         # What `empty_tables(keep=...)` keeps between stateful scenarios, so that the cached logins
         # stay good and nobody pays for Argon2 again (docs/design.md: profile USER#, credential EMAIL#).
         self.user_items = {key for key in item_keys() if json.loads(key[1])["pk"]["S"].startswith(USER_PKS)}
+        first = next(iter(USERS.values()))
+        login = gateway.request(
+            "POST", "/v1/auth/token", json_body={"email": first.email, "password": first.password}
+        )
+        assert login.status == 200, login.body
+        self.reader = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        self.seed = None
         forget_logins()
 
     def stop(self) -> None:
         self.target = None
+        self.reader = {}
+        self.seed = None
 
 
 NO_WORLD_TOKEN = "no-world-yet"

@@ -39,6 +39,30 @@ AGENDA_PLACEHOLDER = "agd_01JQ0000000000000000000000"
 MEMBER_PLACEHOLDER = "usr_01JQ0000000000000000000000"
 # An API token of the token's user, created first.
 API_TOKEN_PLACEHOLDER = "tok_01JQ0000000000000000000000"
+# Agenda content (API.md §4): plural -> (singular, the placeholder of an item's id). The item is
+# made first by its resource's create event (sessions/create_session.json's body, and so on);
+# a list event gets one such item too, so its answer is not an empty list.
+CONTENT: dict[str, tuple[str, str]] = {
+    "sessions": ("session", "ses_01JQ0000000000000000000000"),
+    "speakers": ("speaker", "spk_01JQ0000000000000000000000"),
+    "tracks": ("track", "trk_01JQ0000000000000000000000"),
+    "venues": ("venue", "ven_01JQ0000000000000000000000"),
+    "categories": ("category", "cat_01JQ0000000000000000000000"),
+}
+CONTENT_PLACEHOLDERS = tuple(placeholder for _, placeholder in CONTENT.values())
+# What the content events' bodies are answered with where the API changes the value sent: session
+# times come back in the agenda's offset for that instant (API.md §1; Europe/Lisbon, the zone of
+# agendas/create_agenda.json, is +01:00 in September), colours in lower case.
+SHOWN_AS = {
+    "2026-09-14T08:30:00Z": "2026-09-14T09:30:00+01:00",
+    "2026-09-14T09:30:00Z": "2026-09-14T10:30:00+01:00",
+    "#3366CC": "#3366cc",
+    "#2E8B57": "#2e8b57",
+}
+# The defaults of fields a create or replace may leave out, and that are shown (API.md §4).
+CONTENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "sessions": {"kind": "talk", "plenary": False, "status": "confirmed"}
+}
 # In a body: a live refresh token of the token's user (from a fresh login).
 REFRESH_PLACEHOLDER = "<refresh_token>"
 # Events that change their user run as a user of their own, so the others still see `account`
@@ -73,6 +97,17 @@ EXPECTED_STATUS: dict[str, int] = {
     "docs/get_docs.json": 200,
     "docs/get_docs_asset.json": 200,
 }
+for _plural, (_singular, _) in CONTENT.items():
+    EXPECTED_STATUS.update(
+        {
+            f"{_plural}/list_{_plural}.json": 200,
+            f"{_plural}/create_{_singular}.json": 201,
+            f"{_plural}/get_{_singular}.json": 200,
+            f"{_plural}/replace_{_singular}.json": 200,
+            f"{_plural}/update_{_singular}.json": 200,
+            f"{_plural}/delete_{_singular}.json": 204,
+        }
+    )
 EVENT_FILES = sorted(path.relative_to(EVENTS_DIR).as_posix() for path in EVENTS_DIR.rglob("*.json"))
 
 ID = re.compile(r"^(usr|agd)_[0-9A-HJKMNP-TV-Z]{26}$")
@@ -175,8 +210,26 @@ def demo_user(gateway: Any) -> None:
 
 
 def create_agenda(gateway: Any, account: Account) -> dict[str, Any]:
-    body = {"name": "Event Fixture Conf", "start_at": "2026-10-05", "duration": 2, "location": "Ghent"}
+    # The days and zone of agendas/create_agenda.json, whose answer the placeholder stands for:
+    # the session events' times fall inside them.
+    days = json.loads(load_event("agendas/create_agenda.json")["body"])
+    body = {
+        "name": "Event Fixture Conf",
+        "location": "Ghent",
+        **{name: days[name] for name in ("start_at", "duration", "timezone")},
+    }
     created = gateway.request("POST", "/v1/agendas", json_body=body, headers=account.headers)
+    assert created.status == 201, created.body
+    return {**created.json(), "etag": created.header("ETag")}
+
+
+def create_content(gateway: Any, account: Account, agenda_id: str, plural: str) -> dict[str, Any]:
+    """An item made with the body of its resource's create event."""
+    singular, _ = CONTENT[plural]
+    body = json.loads(load_event(f"{plural}/create_{singular}.json")["body"])
+    created = gateway.request(
+        "POST", f"/v1/agendas/{agenda_id}/{plural}", json_body=body, headers=account.headers
+    )
     assert created.status == 201, created.body
     return {**created.json(), "etag": created.header("ETag")}
 
@@ -237,15 +290,35 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
         made["api_token"] = created.json()
         event["path"] = event["path"].replace(API_TOKEN_PLACEHOLDER, made["api_token"]["id"])
         event["pathParameters"]["token_id"] = made["api_token"]["id"]
+    plural = name.split("/")[0]
+    if plural in CONTENT and (name == f"{plural}/list_{plural}.json" or CONTENT[plural][1] in event["path"]):
+        made["item"] = create_content(gateway, account, made["agenda"]["id"], plural)
+        singular, placeholder = CONTENT[plural]
+        if placeholder in event["path"]:
+            event["path"] = event["path"].replace(placeholder, made["item"]["id"])
+            event["pathParameters"][f"{singular}_id"] = made["item"]["id"]
     assert all(
         p not in json.dumps(event)
-        for p in (TOKEN_PLACEHOLDER, AGENDA_PLACEHOLDER, MEMBER_PLACEHOLDER, API_TOKEN_PLACEHOLDER)
+        for p in (
+            TOKEN_PLACEHOLDER,
+            AGENDA_PLACEHOLDER,
+            MEMBER_PLACEHOLDER,
+            API_TOKEN_PLACEHOLDER,
+            *CONTENT_PLACEHOLDERS,
+        )
     )
     return event, made
 
 
 def header(result: dict[str, Any], name: str) -> str | None:
     return next((v for k, v in (result.get("headers") or {}).items() if k.lower() == name.lower()), None)
+
+
+def without_etag(item: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """What an item's body is with `changes` applied (a merge patch: None clears a field)."""
+    body = {k: v for k, v in item.items() if k != "etag"}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
 
 
 def agenda_body(agenda: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -274,10 +347,63 @@ def test_event_answers_as_expected(name: str, gateway: Any, account: Account, de
     if expected is not None:
         actual = body_text if isinstance(expected, str) else json.loads(body_text)
         assert matches(actual, expected), actual
+    plural = name.split("/")[0]
+    if plural in CONTENT and status in {200, 201} and name != f"{plural}/list_{plural}.json":
+        # API.md §1: a single-object GET and a write that returns the object carry its ETag, and
+        # a GET of what was just written carries the ETag the write answered with.
+        assert ETAG.match(header(result, "ETag") or ""), result.get("headers")
+        if method == "GET":
+            assert header(result, "ETag") == made["item"]["etag"]
+
+
+def expected_content_body(name: str, made: dict[str, Any]) -> Any:
+    """The whole body a content event (API.md §4) should get back."""
+    plural, file_name = name.split("/")
+    _, placeholder = CONTENT[plural]
+    verb = file_name.split("_")[0]
+    agenda_id = made["agenda"]["id"]
+    sent = {
+        key: SHOWN_AS.get(value, value) if isinstance(value, str) else value
+        for key, value in json.loads(load_event(name)["body"] or "{}").items()
+    }
+    item = made.get("item")
+    match verb:
+        case "create":
+            prefix = placeholder.split("_")[0]
+            return {
+                **CONTENT_DEFAULTS.get(plural, {}),
+                **sent,
+                "id": re.compile(rf"^{prefix}_[0-9A-HJKMNP-TV-Z]{{26}}$"),
+                "url": re.compile(
+                    rf"^{re.escape(BASE_URL)}/v1/agendas/{agenda_id}/{plural}/{prefix}_[0-9A-Z]{{26}}$"
+                ),
+                "created_at": TIMESTAMP,
+                "updated_at": TIMESTAMP,
+            }
+        case "get":
+            assert item is not None
+            return without_etag(item)
+        case "list":
+            assert item is not None
+            return {plural: [without_etag(item)], "pagination": {"next": None, "per_page": 10}}
+        case "replace":
+            assert item is not None
+            # PUT replaces every writable field: what the body leaves out is cleared or defaulted.
+            kept = {key: item[key] for key in ("id", "url", "created_at")}
+            return {**kept, **CONTENT_DEFAULTS.get(plural, {}), **sent, "updated_at": TIMESTAMP}
+        case "update":
+            assert item is not None
+            # A merge patch: the fields sent set, their nulls cleared, the rest kept.
+            return without_etag(item, **sent, updated_at=TIMESTAMP)
+        case "delete":
+            return ""
+    raise AssertionError(f"no expectation for {name}")
 
 
 def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
     """The whole body each event should get back (patterns for generated values); None: schema only."""
+    if name.split("/")[0] in CONTENT:
+        return expected_content_body(name, made)
     agenda = made.get("agenda")
     full = {"sessions": [], "speakers": [], "tracks": [], "venues": [], "categories": []}
     event_body = json.loads(load_event(name)["body"] or "null")

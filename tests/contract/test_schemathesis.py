@@ -1,5 +1,6 @@
 """Schemathesis over every operation of the committed OpenAPI document (see fuzzing.py):
-the examples, coverage and fuzzing phases, per operation, with every check on, as the WFC users."""
+the examples, coverage and fuzzing phases, per operation, with every check on, as the WFC users.
+Positive cases of the content routes act on a seeded agenda (fuzzing.use_seed)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.contract.fuzzing import (
     documented_operations,
     prepare,
     schema,
+    use_seed,
 )
 
 
@@ -70,5 +72,6 @@ def test_two_users_are_configured_as_peers() -> None:
 @SETTINGS
 def test_api(case: schemathesis.Case) -> None:
     authenticate(case)
+    use_seed(case)
     prepare(case)
     case.call_and_validate()

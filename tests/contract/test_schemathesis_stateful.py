@@ -7,6 +7,11 @@ again as `bob` (once per operation in each scenario). Each scenario starts from 
 everything but the users' profiles and credentials (signed up once per module, so Schemathesis'
 logins stay good), so the same choices meet the same answers (Hypothesis refuses generation that
 depends on leftovers of earlier scenarios).
+
+A second machine walks the agenda content (API.md §4) only: an agenda, its sessions, speakers,
+tracks, venues and categories, and the agenda's own writes (publishing with conflicts, new days
+with sessions in them). In the machine over the whole document these chains are a few of many
+links, so few scenarios would get past creating an agenda.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ from tests.contract.fuzzing import API, SETTINGS, CheckLog, forget_probes, prepa
 SCENARIOS = 30
 STEPS = 10
 AGENDA = re.compile(r"^/v1/agendas/(agd_[0-9A-Z]{26})$")
+UNDER_AN_AGENDA = re.compile(r"^/v1/agendas/(agd_[0-9A-Z]{26})(/[a-z]+(/[a-z]{3}_[0-9A-Z]{26})?)?$")
+CONTENT_SCENARIOS = 50
+CONTENT_STEPS = 12
+# POST /v1/agendas (where chains start), the agenda item's operations and the content routes.
+CONTENT_PATHS = (
+    r"^/v1/agendas(/\{agenda_id\}(/(sessions|speakers|tracks|venues|categories)(/\{[a-z]+_id\})?)?)?$"
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -33,8 +45,8 @@ def _route_to_gateway(gateway: Any) -> Any:
     API.stop()
 
 
-def test_stateful(gateway: Any) -> None:
-    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+def run_state_machine(machine_schema: Any, scenarios: int, steps: int) -> None:
+    class Workflow(machine_schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             empty_tables(keep=API.user_items)
             reset_process_caches()
@@ -43,8 +55,8 @@ def test_stateful(gateway: Any) -> None:
         def before_call(self, case: schemathesis.Case) -> None:
             prepare(case)
 
-    settings = hypothesis.settings(SETTINGS, max_examples=SCENARIOS, stateful_step_count=STEPS)
-    with CheckLog(schema) as checks:
+    settings = hypothesis.settings(SETTINGS, max_examples=scenarios, stateful_step_count=steps)
+    with CheckLog(machine_schema) as checks:
         try:
             Workflow.run(settings=settings)
         finally:
@@ -57,3 +69,15 @@ def test_stateful(gateway: Any) -> None:
             replayed = [e for e in checks.exchanges if e.caller == "bob"]
             assert {e.method for e in replayed} <= {"GET"}
             assert {e.status for e in replayed if AGENDA.match(e.path)} <= {200, 404}  # 200: published
+            assert {e.status for e in replayed if UNDER_AN_AGENDA.match(e.path)} <= {200, 404}
+
+
+def test_stateful(gateway: Any) -> None:
+    run_state_machine(schema, SCENARIOS, STEPS)
+
+
+def test_stateful_content(gateway: Any) -> None:
+    content = schema.include(path_regex=CONTENT_PATHS)
+    labels = {result.ok().label for result in content.get_all_operations()}
+    assert len(labels) == 2 + 4 + 5 * 6, sorted(labels)  # POST, GET /v1/agendas; the agenda; content
+    run_state_machine(content, CONTENT_SCENARIOS, CONTENT_STEPS)

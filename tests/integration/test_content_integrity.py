@@ -385,10 +385,9 @@ def test_failed_writes_do_not_use_up_the_cap(api, owner, small_caps):
 
 def _containers(aws, count):
     """``count`` warm containers of the API: one container serves one request at a time."""
-    from local.gateway import GatewayApp
-    from tests.conftest import BASE_URL, TEMPLATE
+    from tests.conftest import new_gateway
 
-    return [GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL) for _ in range(count)]
+    return [new_gateway(aws) for _ in range(count)]
 
 
 def test_racing_creates_never_exceed_the_cap(api, aws, owner, small_caps, atomic_requests):

@@ -80,7 +80,13 @@ def test_the_full_agenda_is_what_the_models_document_for_every_audience(api: Any
         # Validating and dumping again changes nothing: no extra, missing or mistyped field, and
         # empty optional fields left out exactly as PublicModel leaves them out.
         assert AgendaFull.model_validate(body).model_dump(mode="json") == body
-        assert [len(body[k]) for k in ("sessions", "speakers", "tracks", "venues", "categories")] == [2, 2, 2, 1, 1]
+        assert [len(body[k]) for k in ("sessions", "speakers", "tracks", "venues", "categories")] == [
+            2,
+            2,
+            2,
+            1,
+            1,
+        ]
         assert [c["code"] for c in body["conflicts"]] == ["speaker_overlap", "venue_overlap"]
         assert body["speakers"][0]["email"] == "ada@example.com"
 

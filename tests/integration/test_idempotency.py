@@ -72,10 +72,9 @@ def test_concurrent_requests_with_one_key_execute_once(api, aws, monkeypatch, ow
     """20 containers race one key: the first runs, the others get 409 while it runs, and every
     later request replays its answer. The create is held open so the race is real."""
     from agenda_core.services import agendas
-    from local.gateway import GatewayApp
-    from tests.conftest import BASE_URL, TEMPLATE
+    from tests.conftest import new_gateway
 
-    containers = [GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL) for _ in range(20)]
+    containers = [new_gateway(aws) for _ in range(20)]
     started, release, executions = threading.Event(), threading.Event(), []
     original = agendas.create_agenda
 

@@ -179,11 +179,10 @@ def test_concurrent_refreshes_in_several_containers_rotate_exactly_once(api, aws
     one rotation is stored, and the family is intact. The reads are held until all containers
     have read, so every one of them reaches the conditional write believing it is first."""
     from agenda_core.services import login_sessions
-    from local.gateway import GatewayApp
-    from tests.conftest import BASE_URL, TEMPLATE
+    from tests.conftest import new_gateway
 
     token = log_in(api, "mobile@example.com")["refresh_token"]
-    containers = [GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL) for _ in range(8)]
+    containers = [new_gateway(aws) for _ in range(8)]
     barrier, seen = threading.Barrier(len(containers), timeout=10), threading.local()
     original = login_sessions.batch_get
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import create_agenda, sign_up
-from tests.conftest import BASE_URL, TEMPLATE
+from tests.conftest import new_gateway
 
 
 @pytest.fixture
 def cached_api(aws, monkeypatch):
     from agenda_core.settings import get_settings
-    from local.gateway import GatewayApp
 
     monkeypatch.setenv("PUBLIC_READ_CACHE_SECONDS", "60")
     get_settings.cache_clear()
-    yield GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL)
+    yield new_gateway(aws)
     get_settings.cache_clear()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from tests.builders import agenda_body, sign_up
-from tests.conftest import BASE_URL, TEMPLATE
+from tests.conftest import new_gateway
 
 
 def test_a_thousand_replays_have_no_double_effect(api):
@@ -28,12 +28,11 @@ def test_a_thousand_replays_have_no_double_effect(api):
 def test_a_hundred_racing_if_match_pairs_lose_no_update(api, aws, atomic_requests):
     """Two containers PATCH the same version at once, 100 times: each time exactly one wins, the
     other gets 412, and the agenda holds the winner's value at the winner's version."""
-    from local.gateway import GatewayApp
 
     owner = sign_up(api)
     created = api.request("POST", "/v1/agendas", json_body=agenda_body(), headers=owner["headers"])
     agenda_id, etag = created.json()["id"], created.header("ETag")
-    containers = [GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL) for _ in range(2)]
+    containers = [new_gateway(aws) for _ in range(2)]
     lost = []
     for round_ in range(100):
         barrier, answers = threading.Barrier(2, timeout=10), {}

@@ -1,7 +1,14 @@
 """The visibility matrix (issue 3, RELIABILITY.md): every id-taking operation of the OpenAPI
 document x every kind of caller x an unpublished and a published agenda, each cell checked
-against the policy table. Cells that are refused must change nothing; a stranger never learns
-that an unpublished agenda exists (404)."""
+against the policy table (the status, and for a 403 which refusal it is). Cells that are refused
+must change nothing; a stranger never learns that an unpublished agenda exists (404).
+
+Each test has a world of its own (users, tokens); its Argon2 sign-ups are most of a test's time.
+So the content routes (API.md §4) are checked one resource per test: its six routes on an
+unpublished and a published agenda, in one world. Each of their cells acts on an item of its
+own (made by the owner), which lets the principals share one agenda per route. Every other cell
+makes its own agenda.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +48,28 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "DELETE /v1/agendas/{agenda_id}/members/{user_id}": {},
     "DELETE /v1/users/me/tokens/{token_id}": {},  # a fresh token of the owner's, per cell
 }
+# Agenda content (API.md §4): plural -> (the item id's path parameter, a valid body). Item routes
+# act on a fresh item the owner makes per cell; session times fall inside agenda_body()'s days.
+CONTENT: dict[str, tuple[str, dict[str, Any]]] = {
+    "sessions": (
+        "session_id",
+        {"title": "Matrix", "start_at": "2027-03-10T09:00:00+01:00", "end_at": "2027-03-10T10:00:00+01:00"},
+    ),
+    "speakers": ("speaker_id", {"name": "Matrix"}),
+    "tracks": ("track_id", {"name": "Matrix"}),
+    "venues": ("venue_id", {"name": "Matrix"}),
+    "categories": ("category_id", {"name": "Matrix"}),
+}
+for _plural, (_item_id, _body) in CONTENT.items():
+    _collection = f"/v1/agendas/{{agenda_id}}/{_plural}"
+    _item = f"{_collection}/{{{_item_id}}}"
+    REQUESTS[f"GET {_collection}"] = {}
+    REQUESTS[f"POST {_collection}"] = {"body": _body}
+    REQUESTS[f"GET {_item}"] = {}
+    _name = "title" if _plural == "sessions" else "name"
+    REQUESTS[f"PUT {_item}"] = {"body": {**_body, _name: "Replaced"}}
+    REQUESTS[f"PATCH {_item}"] = {"body": {_name: "Patched"}}
+    REQUESTS[f"DELETE {_item}"] = {}
 
 # The owner's API tokens act as the owner, limited to their scopes.
 PRINCIPALS = ("anonymous", "stranger", "viewer", "editor", "owner", "read_token", "write_token")
@@ -109,21 +138,52 @@ def expected_status(route: str, principal: str, published: bool, target: str) ->
     return 403 if visible else 404
 
 
+def expected_code(principal: str, status: int) -> str | None:
+    """Which refusal a 403 is: the token's scope is checked first, at the edge; anyone else lacks
+    the role (a viewer, or a non-member of a published agenda)."""
+    if status != 403:
+        return None
+    return "insufficient_scope" if principal in TOKEN_SCOPES else "insufficient_role"
+
+
+def _new_item(api, world: World, agenda: dict[str, Any], plural: str) -> str:
+    _, body = CONTENT[plural]
+    created = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/{plural}",
+        json_body=body,
+        headers=world.users["owner"]["headers"],
+    )
+    assert created.status == 201, created.body
+    return str(created.json()["id"])
+
+
+def content_of(route: str) -> str | None:
+    """The content resource (plural) a route is about, if any."""
+    parts = route.split()[1].split("/")
+    return parts[4] if len(parts) > 4 and parts[4] in CONTENT else None
+
+
 def test_every_id_taking_operation_is_in_the_matrix():
     assert id_taking_operations() == sorted(REQUESTS)
 
 
-@pytest.mark.parametrize("published", [False, True], ids=["unpublished", "published"])
-@pytest.mark.parametrize("route", sorted(REQUESTS))
-def test_matrix(api, world, route, published):
-    cells = []
+Cell = tuple[str, tuple[int, str | None], tuple[int, str | None]]  # principal, got, expected
+
+
+def check_cells(api, world: World, route: str, published: bool, shared: dict[str, Any] | None) -> list[Cell]:
+    """Sends the route's request as every principal, each on a new agenda unless one is given."""
+    cells: list[Cell] = []
     for principal in PRINCIPALS:
-        agenda = _new_agenda(api, world, published)
+        agenda = shared or _new_agenda(api, world, published)
         target = "viewer"
         path = route.split()[1].replace("{agenda_id}", agenda["id"])
         path = path.replace("{user_id}", world.users[target]["user"]["id"])
         if "{token_id}" in path:
             path = path.replace("{token_id}", create_api_token(api, world.users["owner"])["id"])
+        for plural, (item_id, _) in CONTENT.items():
+            if f"{{{item_id}}}" in path:
+                path = path.replace(f"{{{item_id}}}", _new_item(api, world, agenda, plural))
         spec = REQUESTS[route]
         body = json.loads(
             json.dumps(spec.get("body")).replace("{candidate}", world.candidate["user"]["email"])
@@ -134,8 +194,28 @@ def test_matrix(api, world, route, published):
         response = api.request(route.split()[0], path, json_body=body, headers=headers)
 
         expected = expected_status(route, principal, published, target)
-        cells.append((principal, response.status, expected))
+        code = response.json().get("code") if response.status == 403 else None
+        cells.append((principal, (response.status, code), (expected, expected_code(principal, expected))))
         if response.status >= 400:
             assert response.header("Content-Type") == "application/problem+json"
-            assert _snapshot(api, world, agenda["id"]) == before, f"{principal} changed something"
+            assert _snapshot(api, world, agenda["id"]) == before, f"{route}: {principal} changed something"
+    return cells
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["unpublished", "published"])
+@pytest.mark.parametrize("route", sorted(route for route in REQUESTS if content_of(route) is None))
+def test_matrix(api, world, route, published):
+    cells = check_cells(api, world, route, published, shared=None)
     assert [(p, got) for p, got, _ in cells] == [(p, want) for p, _, want in cells]
+
+
+@pytest.mark.parametrize("plural", sorted(CONTENT))
+def test_content_matrix(api, world, plural):
+    got, want = {}, {}
+    for published in (False, True):
+        for route in sorted(route for route in REQUESTS if content_of(route) == plural):
+            cells = check_cells(api, world, route, published, shared=_new_agenda(api, world, published))
+            state = "published" if published else "unpublished"
+            got[route, state] = [(p, g) for p, g, _ in cells]
+            want[route, state] = [(p, w) for p, _, w in cells]
+    assert got == want
