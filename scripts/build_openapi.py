@@ -121,6 +121,29 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/docs": (400,),
     "GET /v1/docs/{asset}": (400, 404),
 }
+# Agenda content (API.md §4), the same six operations per resource. Reads follow the agenda's
+# visibility (401 for a bad token, 404 when not visible; 400 for a bad cursor or filter). Writes:
+# 403 for a viewer, a non-member of a published agenda or a read-only API token; 404 for an agenda
+# not visible or an absent item; 409 `too_many_<plural>` (creates), `in_use` (deletes of what a
+# session references), `write_conflict` (a race that kept losing) and `idempotency_in_progress`;
+# 412 for a stale If-Match; 422 for a body breaking a rule (times outside the agenda's days,
+# unknown references). The item GET's 304 is declared by the route itself.
+_CONTENT_ITEM_IDS = {
+    "sessions": "session_id",
+    "speakers": "speaker_id",
+    "tracks": "track_id",
+    "venues": "venue_id",
+    "categories": "category_id",
+}
+for _plural, _item_id in _CONTENT_ITEM_IDS.items():
+    _collection = f"/v1/agendas/{{agenda_id}}/{_plural}"
+    _item = f"{_collection}/{{{_item_id}}}"
+    PROBLEMS[f"GET {_collection}"] = (*_READ, 401, 404)
+    PROBLEMS[f"POST {_collection}"] = (*_WRITE, 401, 403, 404, 409)
+    PROBLEMS[f"GET {_item}"] = (*_READ, 401, 404)
+    PROBLEMS[f"PUT {_item}"] = (*_WRITE, 401, 403, 404, 409, 412)
+    PROBLEMS[f"PATCH {_item}"] = (*_WRITE, 401, 403, 404, 409, 412)
+    PROBLEMS[f"DELETE {_item}"] = (*_READ, 401, 403, 404, 409, 412)
 
 # operation -> status -> link name -> (target operation, its parameters as runtime expressions)
 _AGENDA_ITEM = "/v1/agendas/{agenda_id}"
@@ -159,6 +182,33 @@ LINKS: dict[str, dict[str, dict[str, tuple[str, dict[str, str]]]]] = {
         "204": {"GetDeletedAgenda": (f"GET {_AGENDA_ITEM}", {"agenda_id": "$request.path.agenda_id"})}
     },
 }
+# Agenda content: a new agenda's id to its collections; a new item's id (and its agenda's, from
+# the request path) to the item's operations; a deleted item's GET must be a 404.
+_SAME_AGENDA = {"agenda_id": "$request.path.agenda_id"}
+for _plural, _item_id in _CONTENT_ITEM_IDS.items():
+    _collection = f"/v1/agendas/{{agenda_id}}/{_plural}"
+    _item = f"{_collection}/{{{_item_id}}}"
+    _noun = _item_id.removesuffix("_id").title()
+    _new_item = {**_SAME_AGENDA, _item_id: "$response.body#/id"}
+    _this_item = {**_SAME_AGENDA, _item_id: f"$request.path.{_item_id}"}
+    LINKS["POST /v1/agendas"]["201"][f"Create{_noun}"] = (f"POST {_collection}", _FROM_BODY)
+    LINKS["POST /v1/agendas"]["201"][f"List{_plural.title()}"] = (f"GET {_collection}", _FROM_BODY)
+    LINKS[f"POST {_collection}"] = {
+        "201": {
+            f"Get{_noun}": (f"GET {_item}", _new_item),
+            f"Replace{_noun}": (f"PUT {_item}", _new_item),
+            f"Update{_noun}": (f"PATCH {_item}", _new_item),
+            f"Delete{_noun}": (f"DELETE {_item}", _new_item),
+        }
+    }
+    for _method in ("PUT", "PATCH"):
+        LINKS[f"{_method} {_item}"] = {
+            "200": {
+                f"Get{_noun}": (f"GET {_item}", _this_item),
+                f"Delete{_noun}": (f"DELETE {_item}", _this_item),
+            }
+        }
+    LINKS[f"DELETE {_item}"] = {"204": {f"GetDeleted{_noun}": (f"GET {_item}", _this_item)}}
 
 PROBLEM_JSON = "application/problem+json"
 _RETRY_AFTER = {
@@ -184,7 +234,12 @@ ERROR_RESPONSES: dict[int, tuple[str, str, dict[str, Any]]] = {
     ),
     403: ("Forbidden", "Authenticated, but lacking the role or scope.", {}),
     404: ("NotFound", "Absent, or not visible to the caller.", {}),
-    409: ("Conflict", "Conflicts with the current state (taken slug or email, request in flight).", {}),
+    409: (
+        "Conflict",
+        "Conflicts with the current state (taken slug or email, request in flight, content still "
+        "in use, a cap reached, schedule conflicts when publishing); `code` says which.",
+        {},
+    ),
     412: ("PreconditionFailed", "If-Match does not match the current version.", {}),
     413: ("PayloadTooLarge", "The body is over 64 KiB.", {}),
     415: ("UnsupportedMediaType", "The body is not application/json.", {}),
