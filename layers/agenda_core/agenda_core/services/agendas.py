@@ -667,10 +667,8 @@ def _check_days(current: AgendaRecord, to_set: dict[str, Any], sessions: list[di
     changed = [name for name in _DAY_FIELDS if name in to_set and to_set[name] != stored[name]]
     if not changed:
         return
-    start_at = to_set.get("start_at") or date.fromisoformat(current.start_at)
-    duration = int(to_set.get("duration") or current.duration)
-    zone = to_set.get("timezone") or current.timezone
-    window = day_window(start_at, duration, zone)
+    days = {**stored, **{name: to_set[name] for name in _DAY_FIELDS if name in to_set}}
+    window = day_window(days["start_at"], days["duration"], days["timezone"])
     to_set["window_start"], to_set["window_end"] = window
     outside = sorted(
         (s for s in sessions if s["starts"] < window[0] or s["ends"] > window[1]),

@@ -316,7 +316,7 @@ def _diagnose(
         return _not_found(kind)
     if item is not None and versions is not None and int(item.revision) not in versions:
         return PreconditionFailed()
-    if creating and int(getattr(agenda, f"{kind.plural}_count") or 0) >= kind.cap:
+    if creating and int(getattr(agenda, kind.count_name) or 0) >= kind.cap:
         return Conflict(f"An agenda holds at most {kind.cap} {kind.plural}.", code=f"too_many_{kind.plural}")
     if fields is not None and kind is SESSIONS:
         errors = _outside_days(agenda, fields)
@@ -415,10 +415,7 @@ def _written(
     """What a write answers: the writer's (a member's) view of the item. A session's conflicts are
     left out: they depend on the other sessions, which a write does not read (GET shows them)."""
     view = View(base_url=base_url, agenda_id=agenda_id, zone=zone, member=True)
-    item = values_of(record)
-    return Representation(
-        body=kind.public(**kind.public_fields(item, view)), etag=_etag(kind, item, view), public=False
-    )
+    return _representation(kind, values_of(record), view, published=False)
 
 
 def create_item(

@@ -63,10 +63,6 @@ class ContentKind:
     record: type[ContentRecord]
     public: type[PublicModel]
     page: type[PublicModel]
-    # Stored attributes a request may leave out (PUT clears them, PATCH's null clears them).
-    optional: tuple[str, ...]
-    count_attribute: Any  # the AgendaRecord counter that caps how many an agenda holds
-    cap_setting: str
     # Request fields (a model_dump, possibly partial) -> stored attributes.
     to_storage: Callable[[dict[str, Any]], dict[str, Any]]
     # Stored attributes as plain values (db/raw.py) -> the JSON-ready representation, empty
@@ -79,13 +75,19 @@ class ContentKind:
     # Rules across fields, on the stored attributes (sessions: end after start).
     check: Callable[[Mapping[str, Any]], list[FieldError]] = lambda _fields: []
 
+    # Named after the plural (one convention, no second list to keep in step): the counter on the
+    # agenda item (``sessions_count``) and the cap in settings (``max_sessions_per_agenda``).
+    @property
+    def count_name(self) -> str:
+        return f"{self.plural}_count"
+
+    @property
+    def count_attribute(self) -> Any:
+        return getattr(AgendaRecord, self.count_name)
+
     @property
     def cap(self) -> int:
-        return int(getattr(get_settings(), self.cap_setting))
-
-    def represent(self, record: ContentRecord, view: View) -> PublicModel:
-        """The item's public model (validated: what single-item routes answer)."""
-        return self.public(**self.public_fields(values_of(record), view))
+        return int(getattr(get_settings(), f"max_{self.plural}_per_agenda"))
 
     def stored_fields(self, record: ContentRecord) -> dict[str, Any]:
         """The writable attributes of a stored item (what a merge patch merges into)."""
@@ -189,9 +191,6 @@ SESSIONS = ContentKind(
     record=SessionRecord,
     public=SessionPublic,
     page=SessionPage,
-    optional=("description", "track_id", "venue_id", "speaker_ids", "category_ids", "language"),
-    count_attribute=AgendaRecord.sessions_count,
-    cap_setting="max_sessions_per_agenda",
     to_storage=_session_storage,
     public_fields=_session_public,
     sort_key=lambda item: (item["starts"], item["ends"], item["id"]),
@@ -231,9 +230,6 @@ SPEAKERS = ContentKind(
     record=SpeakerRecord,
     public=SpeakerPublic,
     page=SpeakerPage,
-    optional=("bio", "organization", "job_title", "photo", "links", "email"),
-    count_attribute=AgendaRecord.speakers_count,
-    cap_setting="max_speakers_per_agenda",
     to_storage=_speaker_storage,
     public_fields=_speaker_public,
     sort_key=lambda item: (item["name"].casefold(), item["id"]),
@@ -275,9 +271,6 @@ def _named_kind(
         record=record,
         public=models[0],
         page=models[1],
-        optional=("description", extra, "position"),
-        count_attribute=getattr(AgendaRecord, f"{plural}_count"),
-        cap_setting=f"max_{plural}_per_agenda",
         to_storage=_copy,
         public_fields=_named_public(plural, extra),
         sort_key=_by_position,
