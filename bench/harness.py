@@ -3,7 +3,7 @@
 moto runs as a real HTTP server (not `mock_aws`) because the measured handlers run in other
 processes: they reach it through AWS_ENDPOINT_URL exactly as they would reach DynamoDB. It runs
 in this process, so the server's own CPU never shows in a measured child's `process_time`.
-Two patches keep it fast enough for a few hundred sessions (`one_backup_per_transaction`,
+Two patches keep it fast enough for a few hundred sessions (`local.emulator.undo_log_transactions`,
 `replayed_reads`); neither changes an answer.
 """
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local.emulator import undo_log_transactions
 from local.gateway import RAW_HEADERS_KEY, GatewayApp, local_aws_environment
 from local.template import FunctionSpec, create_resources, function_environment, functions, load_template
 
@@ -44,51 +45,6 @@ class Stack:
         """(main table, idempotency table) as the functions see them."""
         env = function_environment(self.template, next(iter(self.functions)), self.refs, region=REGION)
         return env["TABLE_NAME"], env["IDEMPOTENCY_TABLE_NAME"]
-
-
-@contextmanager
-def one_backup_per_transaction() -> Iterator[None]:
-    """moto (5.2) deep-copies a whole table, its stream records included, once per item of every
-    TransactWriteItems (its rollback backup), so seeding a few hundred sessions takes minutes and
-    a transaction soon outlasts the clients' 3 s read timeout (the retry then races the first
-    attempt). One copy per table and transaction, sharing the stream (records are only ever
-    appended to it), is all the rollback needs; what DynamoDB answers is unchanged
-    (tests/integration/test_schedule_import.py does the same). moto's server runs in this process,
-    so patching its backend here patches what the handlers talk to."""
-    import copy as real_copy
-    import threading
-    from types import SimpleNamespace
-
-    from moto.dynamodb import models
-
-    state = threading.local()  # .copies: table id -> its backup, while a transaction runs
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        state.copies = {}
-        try:
-            original(self, transact_items)
-        finally:
-            state.copies = None
-
-    def deepcopy(thing: Any, memo: Any = None) -> Any:
-        copies = getattr(state, "copies", None)
-        if copies is None or not isinstance(thing, models.Table):
-            return real_copy.deepcopy(thing, memo)
-        if id(thing) not in copies:
-            shard = getattr(thing, "stream_shard", None)
-            shared = {} if shard is None else {id(shard): shard}
-            copies[id(thing)] = real_copy.deepcopy(thing, {**(memo or {}), **shared})
-        return copies[id(thing)]
-
-    saved_copy = models.copy
-    models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
-    models.DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        models.copy = saved_copy
-        models.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
 
 
 _READS = frozenset({"Query", "GetItem", "BatchGetItem", "TransactGetItems", "DescribeTable"})
@@ -175,7 +131,7 @@ def running_stack() -> Iterator[Stack]:
             # The in-process handlers only seed and count requests: keep their INFO logs quiet.
             env_overrides={"POWERTOOLS_LOG_LEVEL": "WARNING"},
         )
-        with one_backup_per_transaction(), replayed_reads():
+        with undo_log_transactions(), replayed_reads():
             yield Stack(endpoint, refs, template, gateway, functions(template))
     finally:
         server.stop()

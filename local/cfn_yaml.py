@@ -32,7 +32,7 @@ _TAGS = {
 }
 
 
-class CfnLoader(yaml.SafeLoader):
+class CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster
     """SafeLoader that keeps CloudFormation semantics: short tags, and dates stay strings."""
 
 

@@ -121,7 +121,7 @@ class _Function:
 
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
-        self.handler: lambda_runtime.Handler | None = None
+        self.loaded: lambda_runtime.LoadedHandler | None = None
         # One container per function serves one invocation at a time.
         self.lock = threading.Lock()
 
@@ -208,6 +208,15 @@ class GatewayApp:
                 apply_environment(self.environment())
                 self._environment_applied = True
 
+    def close(self) -> None:
+        """Retire every container: their handler modules are forgotten, the next request imports
+        them again (a cold start). Tests make a gateway per test and close it after."""
+        for function in self._functions.values():
+            with function.lock:
+                if function.loaded is not None:
+                    function.loaded.unload()
+                    function.loaded = None
+
     # -- WSGI ----------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -291,15 +300,15 @@ class GatewayApp:
         spec = function.spec
         with function.lock:
             try:
-                if function.handler is None:
+                if function.loaded is None:
                     started = time.perf_counter()
-                    function.handler = lambda_runtime.load_handler(spec, self.template_path.parent)
+                    function.loaded = lambda_runtime.load_handler(spec, self.template_path.parent)
                     log.info(
                         "%s: imported in %.0f ms", spec.logical_id, (time.perf_counter() - started) * 1000
                     )
                 context = lambda_runtime.new_context(spec, self.region)
                 started = time.perf_counter()
-                result = lambda_runtime.marshal(function.handler(event, context))
+                result = lambda_runtime.marshal(function.loaded.handler(event, context))
                 elapsed = time.perf_counter() - started
                 if elapsed > spec.timeout_s:
                     log.warning(

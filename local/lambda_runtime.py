@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import gc
 import importlib.util
 import itertools
 import json
@@ -53,8 +54,21 @@ def new_context(spec: FunctionSpec, region: str) -> LambdaContext:
     return LambdaContext(spec.function_name, spec.memory_mb, arn, spec.timeout_s)
 
 
-def load_handler(spec: FunctionSpec, base_dir: Path) -> Handler:
-    """Import `<CodeUri>/<module>.py` under a unique module name and return its handler.
+@dataclass(frozen=True)
+class LoadedHandler:
+    """A function's handler and the unique name its module was imported under."""
+
+    handler: Handler
+    module_name: str
+
+    def unload(self) -> None:
+        """Forget the module, so that a container that is done with can be collected (a test
+        process makes hundreds of them)."""
+        sys.modules.pop(self.module_name, None)
+
+
+def load_handler(spec: FunctionSpec, base_dir: Path) -> LoadedHandler:
+    """Import `<CodeUri>/<module>.py` under a unique module name; its handler and that name.
 
     The layers' directories are put on sys.path (Lambda's /opt/python); the code directory is
     on sys.path only while the module is imported (Lambda's /var/task), because every function
@@ -79,6 +93,11 @@ def load_handler(spec: FunctionSpec, base_dir: Path) -> Handler:
     # Registered before execution: dataclasses and pydantic look their module up by name.
     sys.modules[name] = module
     sys.path.insert(0, str(code_dir))
+    # A handler module pauses the garbage collector while it imports and then freezes every
+    # object alive (a Lambda cold-start optimisation, STYLE.md 5.13). Here one process hosts many
+    # containers, and a freeze would pin whatever garbage other containers and tests left behind
+    # for the life of the process (the test suite grew past 11 GB that way): undo both.
+    collecting = gc.isenabled()
     try:
         module_spec.loader.exec_module(module)
     except BaseException:
@@ -86,10 +105,14 @@ def load_handler(spec: FunctionSpec, base_dir: Path) -> Handler:
         raise
     finally:
         sys.path.remove(str(code_dir))
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
     handler = getattr(module, attribute, None)
     if not callable(handler):
+        del sys.modules[name]
         raise ImportError(f"{spec.logical_id}: {source} has no callable {attribute!r}")
-    return handler
+    return LoadedHandler(handler, name)
 
 
 def _json_default(value: Any) -> Any:

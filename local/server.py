@@ -10,8 +10,10 @@ starts no moto.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
+from local.emulator import undo_log_transactions
 from local.gateway import GatewayApp, apply_environment, local_aws_environment
 from local.proxy import RAW_HEADERS_KEY
 from local.template import create_resources, load_template, unemulated_events
@@ -62,6 +65,26 @@ DEMO_SESSIONS: list[tuple[str, str, str, str, str, str, str | None, tuple[str, .
     ("Lunch", "break", "2026-12-02", "12:00", "13:00", "hall", None, ()),
     ("Closing panel", "panel", "2026-12-03", "15:00", "16:00", "hall", "product", ("ada", "grace", "meg")),
 ]
+
+
+class Stop(BaseException):  # a signal, like KeyboardInterrupt: no `except Exception` may catch it
+    """Raised in the main thread by SIGTERM, as KeyboardInterrupt is by SIGINT."""
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM (`kill`, a supervisor, `make` passing on its own SIGTERM)
+    both end `serve_forever` the same way, and the finally blocks stop the server and moto.
+
+    SIGINT is handled even when this process inherited it ignored: a shell starts a background
+    job (`make dev &`) with SIGINT ignored, and Python then leaves it ignored, so Ctrl-C and
+    `kill -INT` did nothing and the server never stopped.
+    """
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Stop(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -206,6 +229,7 @@ def _banner(
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     args = _parse(argv)
+    _stop_on_signals()
     # Our own notes (imports, timeouts) at INFO; libraries (botocore, moto's werkzeug) only warn.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
@@ -221,9 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     moto_server = None
     moto_endpoint = None
+    tuning = contextlib.ExitStack()
     if not args.aws_endpoint_all:
         from moto.server import ThreadedMotoServer  # imported here: --aws-endpoint-all runs without it
 
+        # moto serves from a thread of this process: its transactions can be tuned here.
+        tuning.enter_context(undo_log_transactions())
         moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         moto_server.start()
         host, port = moto_server.get_host_and_port()
@@ -273,13 +300,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         try:
             server.serve_forever()
-        except KeyboardInterrupt:
-            print("\nstopping")
+        except (KeyboardInterrupt, Stop):
+            print("\nstopping", flush=True)
         finally:
             server.server_close()
     finally:
         if moto_server is not None:
             moto_server.stop()
+        tuning.close()
     return 0
 
 
@@ -287,4 +315,6 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:  # Ctrl-C during startup: the finally blocks have cleaned up
-        sys.exit(130)
+        sys.exit(128 + signal.SIGINT)
+    except Stop:  # SIGTERM during startup, likewise
+        sys.exit(128 + signal.SIGTERM)

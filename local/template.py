@@ -527,18 +527,21 @@ def create_resources(
     parameters: Mapping[str, Any] | None = None,
     *,
     dynamodb_endpoint_url: str | None = None,
+    session: Any = None,
 ) -> dict[str, str]:
     """Create the template's tables (with TTL), buckets, queues and secrets; return logical id -> Ref.
 
     `endpoint_url=None` uses boto3's default endpoints (inside `mock_aws`, moto answers them).
     `dynamodb_endpoint_url` puts the tables there instead (e.g. DynamoDB Local), the rest stays
     at `endpoint_url`. Idempotent: resources that already exist are kept. With an `endpoint_url`,
-    a service other than DynamoDB that fails is skipped with a printed note.
+    a service other than DynamoDB that fails is skipped with a printed note. `session` is the
+    boto3 Session to use (default: a new one; a caller that creates resources again and again,
+    like the tests, passes one, since each new session parses botocore's data again).
     """
     import boto3  # imported here: importing this module must stay cheap and side-effect free
 
     template = _as_template(template)
-    session = boto3.session.Session(region_name=region)
+    session = session or boto3.session.Session(region_name=region)
     refs = default_refs(template, region)
     _create_tables(session, template, dynamodb_endpoint_url or endpoint_url, refs, parameters)
     steps: list[tuple[str, Callable[[], None]]] = [

@@ -539,6 +539,8 @@ def pytest_runtest_logstart(nodeid: str, location: object) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if getattr(report, "node", None) is not None:
+        return  # pytest-xdist's controller, handed a worker's report: that worker has read it
     if report.nodeid not in _state.watched_tests:
         for title, content in report.sections:
             # Each phase's report repeats the sections of the phases before it.
@@ -551,10 +553,77 @@ def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
     _state.test = "(outside any test)"
 
 
+@dataclass
+class _Tally:
+    """What the detectors read and found: this process's, plus every pytest-xdist worker's."""
+
+    findings: list[Finding] = field(default_factory=list)
+    responses: int = 0
+    lines: int = 0
+    values: int = 0
+    kinds: set[str] = field(default_factory=set)
+    issued: int = 0
+    workers: int = 0
+
+    @classmethod
+    def of(cls, detector: Detector) -> _Tally:
+        return cls(
+            findings=list(detector.findings),
+            responses=detector.responses_read,
+            lines=detector.lines_read,
+            values=len(detector.literals) + len(detector.keys),
+            kinds={*detector.literals.values(), *detector.keys.values()},
+            issued=len(detector._issued),
+        )
+
+    def as_output(self) -> dict[str, Any]:
+        """Plain data, for a worker's `workeroutput` (sent to the controller)."""
+        return {
+            "findings": [vars(finding) for finding in self.findings],
+            "responses": self.responses,
+            "lines": self.lines,
+            "values": self.values,
+            "kinds": sorted(self.kinds),
+            "issued": self.issued,
+        }
+
+    def add_output(self, output: Mapping[str, Any]) -> None:
+        self.findings += [Finding(**finding) for finding in output["findings"]]
+        self.responses += output["responses"]
+        self.lines += output["lines"]
+        self.values = max(self.values, output["values"])
+        self.kinds.update(output["kinds"])
+        self.issued += output["issued"]
+        self.workers += 1
+
+
+_workers = _Tally()  # filled on pytest-xdist's controller as its workers finish
+
+
+def _tally() -> _Tally:
+    tally = _Tally.of(_state.session)
+    if _workers.workers:
+        # The controller runs no test: the workers' numbers are the run's.
+        own = tally.findings
+        tally = _Tally(**{**vars(_workers), "findings": [*own, *_workers.findings]})
+    return tally
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown without it
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: a worker is done; take its canary tally."""
+    output = getattr(node, "workeroutput", {}).get("canaries")
+    if output is not None:
+        _workers.add_output(output)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _state.session.flush(_state.test)
-    if _state.session.findings and session.exitstatus in (
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller judges and reports
+        workeroutput["canaries"] = _Tally.of(_state.session).as_output()
+    if _tally().findings and session.exitstatus in (
         pytest.ExitCode.OK,
         pytest.ExitCode.NO_TESTS_COLLECTED,
     ):
@@ -562,20 +631,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    detector = _state.session
-    canaries = len({*detector.literals.values(), *detector.keys.values()})
+    tally = _tally()
     summary = (
-        f"{detector.responses_read} responses and {detector.lines_read} log lines or outputs read; "
-        f"{len(detector.literals) + len(detector.keys)} canary values ({canaries} kinds), "
-        f"{len(detector._issued)} issued tokens"
+        f"{tally.responses} responses and {tally.lines} log lines or outputs read; "
+        f"{tally.values} canary values ({len(tally.kinds)} kinds), {tally.issued} issued tokens"
+        + (f"; {tally.workers} workers" if tally.workers else "")
     )
-    if not detector.findings:
+    if not tally.findings:
         terminalreporter.write_line(f"canary secrets: none found ({summary})")
         return
     terminalreporter.section("canary secrets found", sep="=", red=True, bold=True)
-    for finding in detector.findings:
+    for finding in tally.findings:
         terminalreporter.write_line(str(finding))
-    terminalreporter.write_line(f"{len(detector.findings)} findings ({summary})")
+    terminalreporter.write_line(f"{len(tally.findings)} findings ({summary})")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ os.environ.pop("AWS_PROFILE", None)
 BASE_URL = "http://testserver"
 
 
-def _reset_process_caches() -> None:
+def reset_process_caches() -> None:
     """Forget what a warm container would remember between tests (keys, slug cache)."""
     from agenda_core.integrations import secrets
     from agenda_core.services import agendas, api_tokens, throttling
@@ -54,60 +55,96 @@ def _reset_process_caches() -> None:
     throttling.reset_memo()
 
 
-@pytest.fixture
-def one_backup_per_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto (5.2) deep-copies a table once per item of every TransactWriteItems (its rollback
-    copy), so content writes slow down as an agenda grows: one copy per table and transaction is
-    all the rollback needs. DynamoDB's behaviour is unchanged (a cancelled transaction still
-    leaves every table as it was: tests/integration/test_content_integrity.py)."""
-    import copy
-    from types import SimpleNamespace
+# --- password hashing -------------------------------------------------------------------------
 
-    from moto.dynamodb import models
-
-    copies: dict[int, Any] | None = None  # table id -> its backup, while a transaction runs
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        nonlocal copies
-        copies = {}
-        try:
-            original(self, transact_items)
-        finally:
-            copies = None
-
-    def deepcopy(thing: Any, memo: Any = None) -> Any:
-        if copies is None or not isinstance(thing, models.Table):
-            return copy.deepcopy(thing, memo)
-        if id(thing) not in copies:
-            copies[id(thing)] = copy.deepcopy(thing, memo)
-        return copies[id(thing)]
-
-    monkeypatch.setattr(models, "copy", SimpleNamespace(deepcopy=deepcopy))
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact)
+# Argon2id at its cheapest, for tests: argon2-cffi's defaults (m=64 MiB, t=3, p=4, what the
+# product uses) cost ~115 ms per hash or check on this machine, and almost every test signs a
+# user up and in; that was a third of the suite's time. The same library and code path run,
+# with parameters no product setting can choose (Django's documentation recommends the same for
+# test suites). tests/unit/test_passwords.py holds the real parameters and marks itself
+# `real_password_hashing`; so do tests that start the dev server in a process of its own.
+QUICK_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
-@pytest.fixture
-def aws(one_backup_per_table: None) -> Iterator[dict[str, str]]:
-    """A fresh emulated AWS account with the template's resources; yields logical id -> name."""
+@cache
+def _quick_hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(**QUICK_ARGON2)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from agenda_core.services import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", _quick_hasher)
+    monkeypatch.setattr(passwords, "_dummy_hash", cache(lambda: _quick_hasher().hash("not-a-password")))
+
+
+# --- the emulated AWS account ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def emulator_tuning() -> Iterator[None]:
+    """moto's transactions back up the items they name, not whole tables (local/emulator.py)."""
+    from local.emulator import undo_log_transactions
+
+    with undo_log_transactions():
+        yield
+
+
+def emulated_aws() -> Any:
+    """moto's ``mock_aws``, keeping boto3's default session from one world to the next.
+
+    By default moto swaps in a new boto3 session for every mock, and each session parses
+    botocore's service and endpoint data again: ~100 ms and ~40 000 objects of cyclic garbage
+    per test. Keeping it is safe: moto intercepts every session made after it was imported, and
+    the session holds no AWS state (that lives in moto's backends, reset by every mock)."""
     from moto import mock_aws
 
+    return mock_aws(config={"core": {"reset_boto3_session": False}})
+
+
+@cache
+def boto3_session() -> Any:
+    """One boto3 Session for the tests' own calls (each new one parses botocore's data again)."""
+    import boto3
+
+    return boto3.session.Session(region_name=os.environ["AWS_REGION"])
+
+
+# Gateways made during the current test, closed (their containers retired) when it ends.
+_open_gateways: list[Any] = []
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, str]]:
+    """A fresh emulated AWS account with the template's resources; yields logical id -> name."""
     from local.template import create_resources
 
-    with mock_aws():
-        refs = create_resources(TEMPLATE)
-        _reset_process_caches()
-        yield refs
+    with emulated_aws():
+        refs = create_resources(TEMPLATE, session=boto3_session())
+        reset_process_caches()
+        try:
+            yield refs
+        finally:
+            while _open_gateways:
+                _open_gateways.pop().close()
 
 
 def new_gateway(aws: dict[str, str]):  # type: ignore[no-untyped-def]
     """One warm "container" of the API, in-process. Every one the tests make carries the test
     environment's overrides: a gateway applies its functions' environment to the process, and one
-    made without them would reset CORS_ALLOW_ORIGINS for the tests that follow."""
+    made without them would reset CORS_ALLOW_ORIGINS for the tests that follow. It is closed when
+    the test ends."""
     from local.gateway import GatewayApp
 
     env = {k: v for k, v in os.environ.items() if k in {"CORS_ALLOW_ORIGINS", "POWERTOOLS_LOG_LEVEL"}}
-    return GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL, env_overrides=env)
+    gateway = GatewayApp(TEMPLATE, resources=aws, base_url=BASE_URL, env_overrides=env)
+    _open_gateways.append(gateway)
+    return gateway
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import boto3_session, emulated_aws, reset_process_caches
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 OPENAPI_FILE = ROOT / "functions" / "docs" / "openapi.json"
@@ -70,21 +72,6 @@ def function_apps() -> dict[str, Any]:
     return build_openapi.load_apps()
 
 
-def reset_process_caches() -> None:
-    """Forget what a warm container remembers: settings, the signing key, the agendas' caches."""
-    from agenda_core.integrations import secrets
-    from agenda_core.services import agendas, api_tokens, throttling
-    from agenda_core.settings import get_settings
-
-    get_settings.cache_clear()
-    secrets.reset_cache()
-    for cache in ("_slug_cache",):  # whatever the service keeps between requests
-        if hasattr(getattr(agendas, cache, None), "clear"):
-            getattr(agendas, cache).clear()
-    api_tokens.forget_cached_tokens()
-    throttling.reset_memo()
-
-
 @dataclass
 class Account:
     email: str
@@ -127,22 +114,23 @@ def gateway() -> Iterator[Any]:
     The template's environment is put in os.environ for the module and taken out after, so
     tests elsewhere see the environment they set up.
     """
-    from moto import mock_aws
-
     from local.gateway import GatewayApp, apply_environment
     from local.template import create_resources
 
     saved = dict(os.environ)
     try:
-        with mock_aws():
-            refs = create_resources(str(TEMPLATE), region=REGION)
+        with emulated_aws():
+            refs = create_resources(str(TEMPLATE), region=REGION, session=boto3_session())
             record_no_stream_records()
             app = GatewayApp(str(TEMPLATE), resources=refs, base_url=BASE_URL, region=REGION)
             # What the first request would do, done now so the settings read the right values.
             apply_environment(app.environment())
             os.environ.update(FUZZING_LIMITS)
             reset_process_caches()
-            yield app
+            try:
+                yield app
+            finally:
+                app.close()
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -268,7 +268,9 @@ def test_a_refresh_token_a_handler_logs_is_caught(api: Any, canary_watch: Detect
 # -- the verdict -------------------------------------------------------------------------------
 
 
-def test_a_session_with_a_leak_fails_at_its_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [["-p", "no:xdist"], ["-n", "2"]], ids=["one-process", "xdist-workers"])
+def test_a_session_with_a_leak_fails_at_its_end(tmp_path: Path, workers: list[str]) -> None:
+    # With pytest-xdist the leak happens in a worker, and the controller must report it and fail.
     (tmp_path / "test_leak.py").write_text(
         textwrap.dedent(
             """
@@ -293,6 +295,7 @@ def test_a_session_with_a_leak_fails_at_its_end(tmp_path: Path) -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            *workers,
             str(tmp_path),
         ],
         cwd=ROOT,

@@ -1,6 +1,6 @@
 """GET /v1/docs in a real browser: headless Chromium renders every operation, offline.
 
-The dev server (`python -m local.server`) runs in its own process on a free port; Chromium loads
+The dev server (`python -m local.server`) runs in its own process on a port it picks; Chromium loads
 the page with networking beyond it switched off (no QUIC, no component updates, no background
 traffic) and dumps the DOM after Swagger UI has rendered. In CI (CI set) Chromium must be there.
 """
@@ -11,10 +11,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -22,18 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.conftest import ROOT, committed_document
+from tests.contract.conftest import committed_document
+from tests.dev_server import dev_server
 
 CHROMIUM = "/usr/bin/chromium"
-STARTUP_SECONDS = 60
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,41 +37,10 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m local.server` on a free port: its base URL once GET /v1/health answers 200."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.server", "--port", str(port), "--no-seed"],
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"local.server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/v1/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"local.server not ready in {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+def server() -> Iterator[str]:
+    """`python -m local.server` on a port of its own choosing: its base URL once it is ready."""
+    with dev_server() as dev:
+        yield dev.url
 
 
 def dump_dom(chromium: str, url: str, profile: Path) -> str:

@@ -23,7 +23,8 @@ import hypothesis
 import pytest
 import schemathesis
 
-from tests.contract.conftest import empty_tables, reset_process_caches
+from tests.conftest import reset_process_caches
+from tests.contract.conftest import empty_tables
 from tests.contract.fuzzing import API, SETTINGS, CheckLog, forget_probes, prepare, schema
 
 SCENARIOS = 30

@@ -9,12 +9,9 @@ from __future__ import annotations
 import base64
 import json
 import os
-import queue
-import socket
-import subprocess
+import signal
 import sys
 import textwrap
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,6 +39,7 @@ from local.template import (
     generate_secret_value,
     table_specs,
 )
+from tests.dev_server import STOP_SECONDS, Lines, dev_server, start_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,6 +138,7 @@ Resources:
 ECHO_HANDLER = """\
 import json
 import os
+import signal
 
 import tiny_layer_for_gateway_tests as layer
 
@@ -765,6 +764,10 @@ def test_handler_failure_is_a_502_with_the_traceback_on_stderr(
 def test_aws_endpoint_moves_dynamodb_alone_and_aws_endpoint_all_everything(
     tiny_template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # What the process inherited, exactly: earlier gateways in this process may have left their
+    # functions' per-service endpoints (the template declares AWS_ENDPOINT_URL_SECRETS_MANAGER).
+    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://inherited.example")  # never kept
     moto = "http://127.0.0.1:5555"  # the embedded moto, when one is started
 
@@ -804,42 +807,24 @@ def test_aws_endpoint_moves_dynamodb_alone_and_aws_endpoint_all_everything(
 # -- the server process --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    "inherited", [signal.SIG_DFL, signal.SIG_IGN], ids=["sigint-default", "sigint-ignored"]
+)
+def test_server_starts_answers_and_stops_cleanly_on_ctrl_c_or_sigterm(
+    signum: signal.Signals, inherited: signal.Handlers
+) -> None:
+    # SIG_IGN is what a shell's background job (`make dev &`, `setsid ... &`) passes on.
+    with dev_server(sigint=inherited) as dev:
+        with urllib.request.urlopen(f"{dev.url}/v1/health", timeout=30) as answer:
+            status = answer.status
+        code, output = dev.stop(signum)
 
-
-def test_server_starts_and_answers_then_stops_on_ctrl_c() -> None:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.server", "--port", str(port), "--no-seed"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        status = None
-        deadline = time.monotonic() + 20
-        while status is None and time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=5) as answer:
-                    status = answer.status
-            except urllib.error.HTTPError as error:
-                status = error.code  # any HTTP answer will do: the handler may not be finished
-            except OSError:
-                time.sleep(0.2)
-        process.send_signal(2)  # SIGINT, as Ctrl-C
-        output, _ = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-
-    assert status is not None, output
-    assert process.returncode == 0, output
-    assert f"http://127.0.0.1:{port}/v1/docs" in output
+    assert status == 200, output
+    assert code == 0, output
+    assert f"{dev.url}/v1/docs" in output
+    assert "stopping" in output
+    assert "Traceback" not in output
 
 
 # Stands in for DynamoDB Local: moto's server, answering DynamoDB (and its streams) and nothing else.
@@ -867,36 +852,6 @@ server.serve_forever()
 """
 
 
-def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
-    """A process's output, line by line, read in a thread (None at the end): never blocks the test."""
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    return lines
-
-
-def _wait_for(lines: queue.Queue[str | None], marker: str, seen: list[str], seconds: float = 20) -> str:
-    """The first line containing `marker` (every line read lands in `seen`)."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        seen.append(line)
-        if marker in line:
-            return line
-    raise AssertionError(f"no line with {marker!r} in:\n{''.join(seen)}")
-
-
 def _call(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -910,62 +865,39 @@ def _call(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
 
 
 def test_aws_endpoint_keeps_the_tables_there_and_the_secret_on_the_embedded_moto() -> None:
-    fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE_DYNAMODB_LOCAL],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    dev = None
+    fake = start_process([sys.executable, "-c", FAKE_DYNAMODB_LOCAL])
     try:
-        fake_output: list[str] = []
-        external = f"http://127.0.0.1:{_wait_for(_lines(fake), '', fake_output).strip()}"
-        port = _free_port()
-        dev = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.server",
-                "--port",
-                str(port),
-                "--no-seed",
-                "--aws-endpoint",
-                external,
-            ],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        output: list[str] = []
-        lines = _lines(dev)
-        embedded = _wait_for(lines, "  AWS ", output).split()[3]  # "  AWS  moto at URL (...)"
-        _wait_for(lines, "Ctrl-C to stop.", output)
-        api = f"http://127.0.0.1:{port}/v1"
-        credentials = {"email": "split@example.com", "password": "split-password-123"}
+        external = f"http://127.0.0.1:{Lines(fake).wait_for('').strip()}"
+        with dev_server("--aws-endpoint", external) as dev:
+            embedded = _line(dev.output.text, "  AWS ").split()[3]  # "  AWS  moto at URL (...)"
+            api = f"{dev.url}/v1"
+            credentials = {"email": "split@example.com", "password": "split-password-123"}
 
-        user = _call(f"{api}/users", {**credentials, "name": "Split"})
-        token = _call(f"{api}/auth/token", credentials)  # signed with the secret on moto
-        access_token = token[1]["access_token"] if token[0] == 200 else None
-        agenda = _call(
-            f"{api}/agendas",
-            {"name": "Split Conf", "start_at": "2026-12-05", "duration": 1, "timezone": "UTC"},
-            access_token,
-        )
+            user = _call(f"{api}/users", {**credentials, "name": "Split"})
+            token = _call(f"{api}/auth/token", credentials)  # signed with the secret on moto
+            access_token = token[1]["access_token"] if token[0] == 200 else None
+            agenda = _call(
+                f"{api}/agendas",
+                {"name": "Split Conf", "start_at": "2026-12-05", "duration": 1, "timezone": "UTC"},
+                access_token,
+            )
 
-        assert (user[0], token[0], agenda[0]) == (201, 200, 201), (user, token, agenda, "".join(output))
-        fake_keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-        outside = boto3.client("dynamodb", endpoint_url=external, **fake_keys)
-        inside = boto3.client("dynamodb", endpoint_url=embedded, **fake_keys)
-        stored = outside.get_item(
-            TableName="AgendaTable", Key={"pk": {"S": f"AGENDA#{agenda[1]['id']}"}, "sk": {"S": "#AGENDA"}}
-        )
-        assert stored["Item"]["name"] == {"S": "Split Conf"}
-        assert inside.list_tables()["TableNames"] == []
-        secrets = boto3.client("secretsmanager", endpoint_url=embedded, **fake_keys).list_secrets()
-        assert [secret["Name"] for secret in secrets["SecretList"]] == ["TokenSigningKeySecret"]
+            assert (user[0], token[0], agenda[0]) == (201, 200, 201), (user, token, agenda, dev.output.text)
+            fake_keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+            outside = boto3.client("dynamodb", endpoint_url=external, **fake_keys)
+            inside = boto3.client("dynamodb", endpoint_url=embedded, **fake_keys)
+            stored = outside.get_item(
+                TableName="AgendaTable",
+                Key={"pk": {"S": f"AGENDA#{agenda[1]['id']}"}, "sk": {"S": "#AGENDA"}},
+            )
+            assert stored["Item"]["name"] == {"S": "Split Conf"}
+            assert inside.list_tables()["TableNames"] == []
+            secrets = boto3.client("secretsmanager", endpoint_url=embedded, **fake_keys).list_secrets()
+            assert [secret["Name"] for secret in secrets["SecretList"]] == ["TokenSigningKeySecret"]
     finally:
-        for process in (dev, fake):
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+        fake.kill()
+        fake.wait(timeout=STOP_SECONDS)
+
+
+def _line(text: str, marker: str) -> str:
+    return next(line for line in text.splitlines() if marker in line)

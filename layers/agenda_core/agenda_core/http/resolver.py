@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -108,17 +109,25 @@ def make_handler(app: APIGatewayRestResolver) -> LambdaHandler:
     return handler
 
 
+# Powertools keeps the metric set in class-level state that no lock guards: Lambda runs one
+# invocation at a time per process, but `make dev` and the tests host every function in one
+# process and serve requests in threads, where two flushes at once failed ("dictionary changed
+# size during iteration", a 502) or swapped each other's `route`. Uncontended, the lock is free.
+_metrics_lock = threading.Lock()
+
+
 def _count(event: dict[str, Any], status: int) -> None:
     """One EMF record per request: requests and errors by route, for dashboards and alarms."""
     from aws_lambda_powertools.metrics import MetricUnit
 
-    metrics.add_dimension(name="route", value=f"{event.get('httpMethod')} {event.get('resource') or '?'}")
-    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-    if status >= 500:
-        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
-    elif status >= 400:
-        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
-    metrics.flush_metrics()
+    with _metrics_lock:
+        metrics.add_dimension(name="route", value=f"{event.get('httpMethod')} {event.get('resource') or '?'}")
+        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+        if status >= 500:
+            metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+        elif status >= 400:
+            metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
 
 
 def _preflight(app: APIGatewayRestResolver, event: dict[str, Any], rid: str) -> dict[str, Any] | None:

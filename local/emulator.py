@@ -1,0 +1,109 @@
+"""Tuning of the embedded AWS emulation (moto) that keeps DynamoDB's answers and makes its cost
+independent of a table's size. Used by `make dev`, the tests and the bench, which all run moto
+in their own process.
+
+moto (5.2) backs up a whole table, deep-copied, before every TransactWriteItems, once per item of
+the transaction, so that it can put the copy back if the transaction is cancelled. A write then
+costs time and garbage in proportion to everything stored: seeding a few hundred sessions took
+minutes, a fuzzing module that keeps its world grew to 1.4 GB, and a transaction soon outlasted
+the clients' 3 s read timeout. `undo_log_transactions` backs up only what a transaction can change:
+the items it names (and the length of each table's stream). A cancelled transaction still leaves
+every table exactly as it was (tests/integration/test_content_integrity.py checks it through the
+API; tests/integration/test_emulator.py checks it directly).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+
+@dataclass
+class _Saved:
+    """One item as it was before a transaction (None: absent), and where it goes back."""
+
+    table: Any  # moto.dynamodb.models.table.Table
+    hash_key: Any  # DynamoType
+    range_key: Any  # DynamoType | None
+    item: Any  # Item | None
+
+    def restore(self) -> None:
+        items = self.table.items
+        if self.range_key is None:
+            if self.item is None:
+                items.pop(self.hash_key, None)
+            else:
+                items[self.hash_key] = self.item
+        elif self.item is None:
+            items.get(self.hash_key, {}).pop(self.range_key, None)
+        else:
+            items[self.hash_key][self.range_key] = self.item
+
+
+def _saved_state(backend: Any, transact_items: list[dict[str, Any]]) -> tuple[list[_Saved], dict[int, Any]]:
+    """Every item the transaction names, as it is now, and each table's stream length."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved: list[_Saved] = []
+    streams: dict[int, Any] = {}
+    for entry in transact_items:
+        op_type, op = next(iter(entry.items()))
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is None:
+            continue  # moto refuses it before writing anything
+        key = op.get("Item") if op_type == "Put" else op.get("Key")
+        try:
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, TypeError):
+            continue  # a malformed key: moto refuses the whole transaction before writing
+        item = table.get_item(hash_key, range_key)
+        saved.append(_Saved(table, hash_key, range_key, copy.deepcopy(item)))
+        shard = getattr(table, "stream_shard", None)
+        if shard is not None:
+            streams[id(table)] = (shard, len(shard.items))
+    return saved, streams
+
+
+@contextmanager
+def undo_log_transactions() -> Iterator[None]:
+    """While active, moto's TransactWriteItems backs up the items it names instead of whole tables
+    (process-wide; thread-safe as far as moto itself is)."""
+    from moto.dynamodb import models
+
+    in_transaction = threading.local()
+    original_transact = models.DynamoDBBackend.transact_write_items
+    original_copy = models.copy
+
+    def deepcopy(thing: Any, memo: Any = None) -> Any:
+        # moto's own backup: the table itself, so that its "restore" puts the same object back.
+        if getattr(in_transaction, "active", False) and isinstance(thing, models.Table):
+            return thing
+        return copy.deepcopy(thing, memo)
+
+    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved, streams = _saved_state(self, transact_items)
+        in_transaction.active = True
+        try:
+            original_transact(self, transact_items)
+        except BaseException:
+            for entry in reversed(saved):
+                entry.restore()
+            for shard, length in streams.values():
+                del shard.items[length:]  # a cancelled transaction leaves no stream record
+            raise
+        finally:
+            in_transaction.active = False
+
+    models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
+    models.DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        models.copy = original_copy
+        models.DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
