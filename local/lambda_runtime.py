@@ -9,6 +9,7 @@ import itertools
 import json
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,12 @@ Handler = Callable[[dict[str, Any], Any], Any]
 # Lambda refuses a synchronous response above 6 MB, and API Gateway then answers 502.
 MAX_RESPONSE_BYTES = 6_291_556
 _instances = itertools.count(1)
+# One handler import at a time: each swaps process-wide state (sys.path, gc.freeze) while it runs.
+_loading = threading.Lock()
+
+
+def _no_freeze() -> None:
+    """Stands in for gc.freeze while a handler module imports (see load_handler)."""
 
 
 @dataclass
@@ -92,22 +99,26 @@ def load_handler(spec: FunctionSpec, base_dir: Path) -> LoadedHandler:
     module = importlib.util.module_from_spec(module_spec)
     # Registered before execution: dataclasses and pydantic look their module up by name.
     sys.modules[name] = module
-    sys.path.insert(0, str(code_dir))
-    # A handler module pauses the garbage collector while it imports and then freezes every
-    # object alive (a Lambda cold-start optimisation, STYLE.md 5.13). Here one process hosts many
-    # containers, and a freeze would pin whatever garbage other containers and tests left behind
-    # for the life of the process (the test suite grew past 11 GB that way): undo both.
-    collecting = gc.isenabled()
-    try:
-        module_spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    finally:
-        sys.path.remove(str(code_dir))
-        gc.unfreeze()
-        if collecting:
-            gc.enable()
+    # A handler module pauses the garbage collector while it imports, then freezes every object
+    # alive (a Lambda cold-start optimisation, STYLE.md 5.13). Here one process hosts many
+    # containers: a freeze would move everything alive, other containers' garbage included, out
+    # of the collector's reach, and a later unfreeze puts it all in the oldest generation, whose
+    # collections then almost never come (the test suite grew past 11 GB either way). So freezing
+    # is a no-op while a handler imports, and collection is switched back on after.
+    with _loading:
+        collecting, freeze = gc.isenabled(), gc.freeze
+        gc.freeze = _no_freeze
+        sys.path.insert(0, str(code_dir))
+        try:
+            module_spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        finally:
+            sys.path.remove(str(code_dir))
+            gc.freeze = freeze
+            if collecting:
+                gc.enable()
     handler = getattr(module, attribute, None)
     if not callable(handler):
         del sys.modules[name]

@@ -1,0 +1,132 @@
+"""local/emulator.py: moto's transactions back up only the items they name, and a cancelled one
+still leaves every table (and its stream) exactly as it was. The suite runs with it on
+(tests/conftest.py, emulator_tuning); these tests look at the tables directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import emulated_aws
+
+TABLES = ("Things", "Others")
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    with emulated_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for name in TABLES:
+            client.create_table(
+                TableName=name,
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+                StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            )
+        yield client
+
+
+def key(pk: str, sk: str = "A") -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def everything(client: Any) -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: sorted(
+            client.scan(TableName=name)["Items"], key=lambda item: (item["pk"]["S"], item["sk"]["S"])
+        )
+        for name in TABLES
+    }
+
+
+def stream_lengths() -> dict[str, int]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
+    return {name: len(tables[name].stream_shard.items) for name in TABLES}
+
+
+def seed(client: Any) -> None:
+    client.put_item(TableName="Things", Item={**key("kept"), "n": {"N": "1"}, "tags": {"SS": ["a"]}})
+    client.put_item(TableName="Things", Item={**key("kept", "B"), "n": {"N": "2"}})
+    client.put_item(TableName="Others", Item={**key("gone"), "n": {"N": "3"}})
+
+
+def writes_then_a_failed_check() -> list[dict[str, Any]]:
+    """An update in place, a new item, a delete and an overwrite, then a condition that fails."""
+    return [
+        {
+            "Update": {
+                "TableName": "Things",
+                "Key": key("kept"),
+                "UpdateExpression": "SET n = n + :one ADD tags :b",
+                "ExpressionAttributeValues": {":one": {"N": "1"}, ":b": {"SS": ["b"]}},
+            }
+        },
+        {"Put": {"TableName": "Things", "Item": {**key("new"), "n": {"N": "9"}}}},
+        {"Delete": {"TableName": "Others", "Key": key("gone")}},
+        {"Put": {"TableName": "Things", "Item": {**key("kept", "B"), "n": {"N": "20"}}}},
+        {
+            "ConditionCheck": {
+                "TableName": "Others",
+                "Key": key("absent"),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        },
+    ]
+
+
+def test_a_cancelled_transaction_leaves_every_table_and_stream_as_it_was(dynamodb: Any) -> None:
+    seed(dynamodb)
+    before, streams = everything(dynamodb), stream_lengths()
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as cancelled:
+        dynamodb.transact_write_items(TransactItems=writes_then_a_failed_check())
+
+    reasons = [reason["Code"] for reason in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "None", "ConditionalCheckFailed"]
+    assert everything(dynamodb) == before
+    assert stream_lengths() == streams
+
+
+def test_a_committed_transaction_applies_every_write(dynamodb: Any) -> None:
+    seed(dynamodb)
+    items = writes_then_a_failed_check()[:-1]
+    streams = stream_lengths()
+
+    dynamodb.transact_write_items(TransactItems=items)
+
+    assert everything(dynamodb) == {
+        "Things": [
+            {**key("kept"), "n": {"N": "2"}, "tags": {"SS": ["a", "b"]}},
+            {**key("kept", "B"), "n": {"N": "20"}},
+            {**key("new"), "n": {"N": "9"}},
+        ],
+        "Others": [],
+    }
+    assert stream_lengths() == {"Things": streams["Things"] + 3, "Others": streams["Others"] + 1}
+
+
+def test_a_transaction_moto_refuses_before_writing_changes_nothing(dynamodb: Any) -> None:
+    seed(dynamodb)
+    before = everything(dynamodb)
+    same_item_twice = [
+        {"Put": {"TableName": "Things", "Item": {**key("kept"), "n": {"N": "5"}}}},
+        {"Delete": {"TableName": "Things", "Key": key("kept")}},
+    ]
+
+    with pytest.raises(dynamodb.exceptions.ClientError):
+        dynamodb.transact_write_items(TransactItems=same_item_twice)
+
+    assert everything(dynamodb) == before
