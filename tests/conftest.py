@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,26 @@ def new_gateway(aws: dict[str, str]):  # type: ignore[no-untyped-def]
 def api(aws: dict[str, str]):  # type: ignore[no-untyped-def]
     """The API as API Gateway would serve it, in-process (no sockets)."""
     return new_gateway(aws)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """The login sessions' clock, frozen when the test starts; ``clock(seconds)`` moves it on.
+
+    moto never expires anything, so the code checks expiry, grace windows and throttling windows
+    against this clock itself. Frozen, not real time plus an offset: "29 s later" must stay
+    inside a 30 s window however long the machine takes between two requests."""
+    import time
+
+    from agenda_core.services import login_sessions
+
+    state = {"now": time.time()}
+    monkeypatch.setattr(login_sessions, "clock", lambda: state["now"])
+
+    def advance(seconds: float) -> None:
+        state["now"] += seconds
+
+    return advance
 
 
 @pytest.fixture

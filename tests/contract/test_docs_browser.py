@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.contract.conftest import committed_document
-from tests.dev_server import dev_server
+from tests.dev_server import REQUEST_SECONDS, dev_server
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -100,10 +100,10 @@ def test_docs_page_renders_every_operation(chromium: str, server: str, tmp_path:
 
 
 def test_the_page_and_its_assets_come_from_the_server(server: str) -> None:
-    with urllib.request.urlopen(f"{server}/v1/docs", timeout=10) as response:
+    with urllib.request.urlopen(f"{server}/v1/docs", timeout=REQUEST_SECONDS) as response:
         html = response.read().decode()
     for url in re.findall(r'(?:src|href)="(/[^"]+)"', html):
-        with urllib.request.urlopen(f"{server}{url}", timeout=10) as asset:
+        with urllib.request.urlopen(f"{server}{url}", timeout=REQUEST_SECONDS) as asset:
             assert asset.status == 200, url
-    with urllib.request.urlopen(f"{server}/v1/openapi.json", timeout=10) as document:
+    with urllib.request.urlopen(f"{server}/v1/openapi.json", timeout=REQUEST_SECONDS) as document:
         assert json.load(document) == committed_document()

@@ -39,7 +39,7 @@ from local.template import (
     generate_secret_value,
     table_specs,
 )
-from tests.dev_server import STOP_SECONDS, Lines, dev_server, start_process
+from tests.dev_server import REQUEST_SECONDS, STOP_SECONDS, Lines, dev_server, start_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -816,7 +816,7 @@ def test_server_starts_answers_and_stops_cleanly_on_ctrl_c_or_sigterm(
 ) -> None:
     # SIG_IGN is what a shell's background job (`make dev &`, `setsid ... &`) passes on.
     with dev_server(sigint=inherited) as dev:
-        with urllib.request.urlopen(f"{dev.url}/v1/health", timeout=30) as answer:
+        with urllib.request.urlopen(f"{dev.url}/v1/health", timeout=REQUEST_SECONDS) as answer:
             status = answer.status
         code, output = dev.stop(signum)
 
@@ -858,7 +858,7 @@ def _call(url: str, body: Any, token: str | None = None) -> tuple[int, Any]:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=REQUEST_SECONDS) as answer:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")

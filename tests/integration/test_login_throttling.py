@@ -45,17 +45,6 @@ THROTTLED = {
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    import time
-
-    from agenda_core.services import login_sessions
-
-    state = {"offset": 0.0}
-    monkeypatch.setattr(login_sessions, "clock", lambda: time.time() + state["offset"])
-    return lambda seconds: state.__setitem__("offset", state["offset"] + seconds)
-
-
-@pytest.fixture
 def known(api):
     return sign_up(api, email="known@example.com")
 

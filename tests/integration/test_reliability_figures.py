@@ -35,7 +35,8 @@ def test_a_hundred_racing_if_match_pairs_lose_no_update(api, aws, atomic_request
     containers = [new_gateway(aws) for _ in range(2)]
     lost = []
     for round_ in range(100):
-        barrier, answers = threading.Barrier(2, timeout=10), {}
+        # A generous bound: the barrier only waits for the other thread to start.
+        barrier, answers = threading.Barrier(2, timeout=120), {}
 
         def patch(side: int, etag: str, barrier: threading.Barrier, answers: dict, label: str) -> None:
             barrier.wait()
