@@ -8,6 +8,9 @@ from typing import Any
 
 _counter = itertools.count(1)
 PASSWORD = "canary: correct horse battery staple"  # tests/canaries.py looks for it everywhere
+# API.md §1 "caching", as the contract spells them.
+PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+PRIVATE_CACHE = "private, no-store"
 
 
 def auth(token: str) -> dict[str, str]:

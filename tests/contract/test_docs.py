@@ -13,11 +13,11 @@ import pytest
 
 from local.lambda_runtime import new_context
 from local.template import functions
+from tests.builders import PUBLIC_CACHE
 from tests.contract.conftest import OPENAPI_FILE, REGION, ROOT, TEMPLATE, build_openapi
 
 DOCS_DIR = ROOT / "functions" / "docs"
 STATIC_DIR = DOCS_DIR / "static"
-PUBLIC = "public, max-age=60"
 REQUEST_ID = re.compile(r"^[0-9a-f-]{36}$")
 
 
@@ -47,7 +47,7 @@ def test_openapi_json_is_the_committed_file(gateway: Any) -> None:
     etag = '"' + hashlib.sha256(OPENAPI_FILE.read_bytes()).hexdigest()[:32] + '"'
     assert {name: response.header(name) for name in ("Content-Type", "Cache-Control", "ETag")} == {
         "Content-Type": "application/json",
-        "Cache-Control": PUBLIC,
+        "Cache-Control": PUBLIC_CACHE,
         "ETag": etag,
     }
 
@@ -63,7 +63,7 @@ def test_if_none_match_answers_304(gateway: Any, path: str) -> None:
             304,
             b"",
             etag,
-            PUBLIC,
+            PUBLIC_CACHE,
         ), held
     stale = gateway.request("GET", path, headers={"If-None-Match": '"0123"'})
     assert stale.status == 200
@@ -74,7 +74,7 @@ def test_docs_page_loads_only_our_assets(gateway: Any, docs: Any) -> None:
 
     assert response.status == 200
     assert response.header("Content-Type") == "text/html; charset=utf-8"
-    assert response.header("Cache-Control") == PUBLIC
+    assert response.header("Cache-Control") == PUBLIC_CACHE
     assert response.header("Content-Security-Policy") == (
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
@@ -136,7 +136,7 @@ def test_assets_are_served_as_files(gateway: Any, asset: str, content_type: str)
 
     assert response.status == 200
     assert response.body == (STATIC_DIR / asset).read_bytes()
-    assert (response.header("Content-Type"), response.header("Cache-Control")) == (content_type, PUBLIC)
+    assert (response.header("Content-Type"), response.header("Cache-Control")) == (content_type, PUBLIC_CACHE)
     assert response.header("X-Content-Type-Options") == "nosniff"
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.builders import agenda_body, create_agenda, sign_up
+from tests.builders import PRIVATE_CACHE, PUBLIC_CACHE, agenda_body, create_agenda, sign_up
 from tests.conftest import BASE_URL
 
 AGENDA_ID = re.compile(r"^agd_[0-9A-HJKMNP-TV-Z]{26}$")
@@ -73,7 +73,7 @@ def test_the_full_agenda_reads_by_id_and_by_slug(api, owner):
         }
     )
     assert by_id.header("ETag") == by_slug.header("ETag")
-    assert by_id.header("Cache-Control") == "public, max-age=60"
+    assert by_id.header("Cache-Control") == PUBLIC_CACHE
 
 
 def test_an_unpublished_agenda_is_invisible_to_everyone_but_its_members(api, owner):
@@ -87,7 +87,7 @@ def test_an_unpublished_agenda_is_invisible_to_everyone_but_its_members(api, own
     assert anonymous.status == by_stranger.status == 404
     assert anonymous.json()["code"] == by_stranger.json()["code"] == "not_found"
     assert by_owner.status == 200
-    assert by_owner.header("Cache-Control") == "no-store"
+    assert by_owner.header("Cache-Control") == PRIVATE_CACHE
 
 
 def test_a_stranger_cannot_change_or_delete_an_agenda(api, owner):
@@ -325,7 +325,7 @@ def test_list_shows_published_agendas_soonest_first_with_date_filters(api, owner
         "pagination": {"next": None, "per_page": 20},
     }
     assert [a["id"] for a in filtered.json()["agendas"]] == [middle["id"]]
-    assert everything.header("Cache-Control") == "public, max-age=60"
+    assert everything.header("Cache-Control") == PUBLIC_CACHE
 
 
 def test_pages_cover_the_list_without_gaps_or_repeats(api, owner):

@@ -4,7 +4,40 @@ from __future__ import annotations
 
 import json
 
-from tests.builders import agenda_body, sign_up
+from tests.builders import PRIVATE_CACHE, PUBLIC_CACHE, agenda_body, create_agenda, sign_up
+
+
+def test_public_answers_are_cacheable_and_everything_else_private_and_all_vary_by_caller(api):
+    """API.md §1 "caching": what anyone may read is public (stale while revalidating or while the
+    origin fails), everything else private and never stored, errors included."""
+    owner = sign_up(api)
+    agenda = create_agenda(api, owner, published=True)
+    path = f"/v1/agendas/{agenda['id']}"
+
+    answers = {
+        "anonymous read": api.request("GET", path),
+        "anonymous 304": api.request(
+            "GET", path, headers={"If-None-Match": api.request("GET", path).header("ETag")}
+        ),
+        "anonymous list": api.request("GET", "/v1/agendas"),
+        "member read": api.request("GET", path, headers=owner["headers"]),
+        "profile": api.request("GET", "/v1/users/me", headers=owner["headers"]),
+        "not found": api.request("GET", "/v1/agendas/nope"),
+        "refused write": api.request("DELETE", path),
+    }
+
+    assert {
+        name: (answer.status, answer.header("Cache-Control"), answer.header("Vary"))
+        for name, answer in answers.items()
+    } == {
+        "anonymous read": (200, PUBLIC_CACHE, "Authorization"),
+        "anonymous 304": (304, PUBLIC_CACHE, "Authorization"),
+        "anonymous list": (200, PUBLIC_CACHE, "Authorization"),
+        "member read": (200, PRIVATE_CACHE, "Authorization"),
+        "profile": (200, PRIVATE_CACHE, "Authorization"),
+        "not found": (404, PRIVATE_CACHE, "Authorization"),
+        "refused write": (401, PRIVATE_CACHE, "Authorization"),
+    }
 
 
 def test_every_response_carries_request_id_and_nosniff(api):
@@ -97,7 +130,9 @@ def test_cors_only_for_allow_listed_origins(api):
 
     assert allowed.header("Access-Control-Allow-Origin") == "https://app.example.com"
     assert "ETag" in allowed.header("Access-Control-Expose-Headers")
+    assert allowed.header("Vary") == "Authorization, Origin"
     assert other.header("Access-Control-Allow-Origin") is None
+    assert other.header("Vary") == "Authorization"
     assert preflight.status == 204
     assert preflight.header("Access-Control-Allow-Methods") == "GET, POST, OPTIONS"
     assert "Idempotency-Key" in preflight.header("Access-Control-Allow-Headers")

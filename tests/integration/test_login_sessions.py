@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.builders import PASSWORD, auth, sign_up
+from tests.builders import PASSWORD, PRIVATE_CACHE, auth, sign_up
 
 REFRESH = re.compile(r"^rt_([0-9A-HJKMNP-TV-Z]{26})\.[A-Za-z0-9_-]{43}$")
 INVALID_REFRESH = {
@@ -106,7 +106,7 @@ def test_a_refresh_rotates_the_token_and_keeps_the_session(api, user):
     assert claims(body["access_token"])["jti"] != claims(first["access_token"])["jti"]
     me = api.request("GET", "/v1/users/me", headers=auth(body["access_token"]))
     assert (me.status, me.json()) == (200, user["user"])
-    assert second.header("Cache-Control") == "no-store"
+    assert second.header("Cache-Control") == PRIVATE_CACHE
     third = refresh(api, body["refresh_token"])
     assert third.status == 200 and third.json()["refresh_token"] not in {
         first["refresh_token"],
@@ -289,7 +289,7 @@ def test_log_out_ends_the_session_and_only_that_one(api, user):
 
     out = api.request("POST", "/v1/auth/revoke", json_body={"refresh_token": rotated["refresh_token"]})
 
-    assert (out.status, out.body, out.header("Cache-Control")) == (204, b"", "no-store")
+    assert (out.status, out.body, out.header("Cache-Control")) == (204, b"", PRIVATE_CACHE)
     assert refresh(api, rotated["refresh_token"]).status == 401
     assert refresh(api, laptop["refresh_token"]).status == 200
 

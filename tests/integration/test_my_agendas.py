@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import add_member, create_agenda, create_api_token, sign_up
+from tests.builders import PRIVATE_CACHE, add_member, create_agenda, create_api_token, sign_up
 from tests.conftest import BASE_URL
 
 EMPTY = {"agendas": [], "pagination": {"next": None, "per_page": 20}}
@@ -33,7 +33,7 @@ def test_every_agenda_of_the_caller_in_any_state_with_their_role(api, owner):
     response = api.request("GET", "/v1/users/me/agendas", headers=owner["headers"])
 
     assert response.status == 200
-    assert response.header("Cache-Control") == "no-store"
+    assert response.header("Cache-Control") == PRIVATE_CACHE
     # The agendas' own representation (as their GET or create answers it), plus the role.
     theirs_now = api.request("GET", f"/v1/agendas/{theirs['id']}", headers=owner["headers"]).json()
     theirs_now = {k: v for k, v in theirs_now.items() if k in theirs}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agenda_core.settings import get_settings
-from tests.builders import PASSWORD, auth, sign_up
+from tests.builders import PASSWORD, PRIVATE_CACHE, auth, sign_up
 
 NEW_PASSWORD = "a whole new passphrase"
 
@@ -40,7 +40,7 @@ def test_a_new_name_is_the_whole_user_back_with_a_new_etag(api, account):
     me = api.request("GET", "/v1/users/me", headers=account["headers"])
     assert me.json() == body
     assert response.header("ETag") == me.header("ETag")
-    assert response.header("Cache-Control") == "no-store"
+    assert response.header("Cache-Control") == PRIVATE_CACHE
 
 
 def test_a_merge_patch_media_type_is_accepted(api, account):

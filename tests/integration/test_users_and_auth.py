@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.builders import PASSWORD, auth, sign_up
+from tests.builders import PASSWORD, PRIVATE_CACHE, auth, sign_up
 from tests.conftest import BASE_URL
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -68,7 +68,7 @@ def test_login_gives_a_bearer_token_that_opens_me(api):
 
     assert me.status == 200
     assert me.json() == account["user"]
-    assert me.header("Cache-Control") == "no-store"
+    assert me.header("Cache-Control") == PRIVATE_CACHE
 
 
 def test_unknown_email_and_wrong_password_get_the_same_answer(api):

@@ -18,8 +18,11 @@ from agenda_core.etags import content_etag, if_none_match_hit
 from agenda_core.schemas.common import PublicModel
 
 JSON = "application/json"
-PUBLIC_CACHE = "public, max-age=60"
-NO_STORE = "no-store"
+# API.md §1 "caching": what anyone may read is cacheable for a minute, revalidated in the background
+# for five more, and served stale for a day while the origin fails (the CDN honours stale-if-error);
+# everything else is private to its caller and never stored.
+PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+NO_STORE = "private, no-store"
 
 
 def _json_text(body: PublicModel | dict[str, Any]) -> str:
