@@ -26,8 +26,9 @@ from agenda_core.http.params import (
 )
 from agenda_core.http.public_cache import PublicReadCache
 from agenda_core.http.request import base_url, page_url_builder
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented, json_response, no_content, not_modified
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.agendas import (
     AgendaCreate,
     AgendaFull,

@@ -13,8 +13,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from agenda_core.http.request import source_ip
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented, json_response, no_content
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.login_sessions import TokenRefresh, TokenRevoke
 from agenda_core.schemas.users import TokenCreate, TokenPublic
 from agenda_core.services import login_sessions

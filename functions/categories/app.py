@@ -8,8 +8,9 @@ import gc
 # collector's passes over it cost ~25 ms (bench/RESULTS.md). Re-enabled, after a freeze, below.
 gc.disable()
 
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.routes.content import ContentModels, add_content_routes
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.categories import (
     CategoryCreate,
     CategoryPage,

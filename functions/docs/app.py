@@ -25,8 +25,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from agenda_core.etags import if_none_match_hit
 from agenda_core.http.params import ETAG_HEADER, IfNoneMatch
 from agenda_core.http.request import base_url_of
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import PUBLIC_CACHE, not_modified
+from agenda_core.routes.wiring import create_app
 
 HERE = FilePath(__file__).resolve().parent
 OPENAPI_FILE = HERE / "openapi.json"

@@ -12,8 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented, json_response
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.health import HealthPublic
 from agenda_core.services import health
 

@@ -17,8 +17,9 @@ from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.params import AgendaId, AgendaIdOrSlug, IdempotencyKey, UserId
 from agenda_core.http.request import base_url, page_url_builder
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented, json_response, no_content
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.common import PerPage
 from agenda_core.schemas.members import MemberCreate, MemberPage, MemberPublic, MemberUpdate
 from agenda_core.services import members

@@ -16,9 +16,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from agenda_core.http.auth import current_caller
 from agenda_core.http.params import AgendaIdOrSlug, Cursor, PageSize
 from agenda_core.http.request import base_url, page_url_builder
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented, json_response
 from agenda_core.routes.content import ContentModels, add_content_routes
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.common import LocalDate, prefixed_id_pattern
 from agenda_core.schemas.sessions import (
     SessionCreate,

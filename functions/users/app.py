@@ -24,8 +24,9 @@ from agenda_core.http.params import (
     TokenId,
 )
 from agenda_core.http.request import base_url, page_url_builder, source_ip
-from agenda_core.http.resolver import create_app, make_handler
+from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import conditional_json, documented, json_response, no_content
+from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.my_agendas import MyAgendaPage
 from agenda_core.schemas.profile import UserUpdate
 from agenda_core.schemas.tokens import ApiTokenCreate, ApiTokenCreated, ApiTokenPage

@@ -8,6 +8,7 @@ is always a 401, never silently anonymous.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -18,6 +19,17 @@ from agenda_core.schemas.auth import ANONYMOUS, Caller, session_caller
 
 _MAX_TOKEN_LENGTH = 4096
 _caller: ContextVar[Caller] = ContextVar("caller", default=ANONYMOUS)
+
+ApiTokenLookup = Callable[[str], Caller]
+_api_tokens: ApiTokenLookup | None = None
+
+
+def accept_api_tokens(lookup: ApiTokenLookup) -> None:
+    """How an API token (``agt_…``, API.md §2) becomes a caller. Only the token service may look
+    one up, and the edge imports no service: the functions' layer hands the lookup in
+    (``agenda_core.routes.wiring``). Until then, every API token is refused."""
+    global _api_tokens
+    _api_tokens = lookup
 
 
 def _authorization(event: dict[str, Any]) -> str | None:
@@ -33,10 +45,9 @@ def identify(value: str) -> Caller:
         raise Unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.", code="invalid_token")
     if token.startswith("agt_"):
         # An API token (API.md §2): checksum first, then one GetItem (or the container's cache).
-        # Imported here so that JWT and anonymous requests never load it.
-        from agenda_core.services.api_tokens import authenticate as authenticate_api_token
-
-        return authenticate_api_token(token)
+        if _api_tokens is None:
+            raise Unauthorized("API tokens are not accepted here.", code="invalid_token")
+        return _api_tokens(token)
     claims = verify_access_token(token)
     return session_caller(claims["sub"], claims.get("sid"))
 
