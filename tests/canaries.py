@@ -31,6 +31,9 @@ report naming the test, where the canary was seen and which one (redacted). `wat
 `canary_watch` fixture) diverts the records to a detector of their own, for tests that leak on
 purpose. Not covered: responses of handlers a test invokes directly (tests/contract/test_events.py);
 their log lines are.
+
+Under pytest-xdist each worker watches its own tests; at its end it hands its tally and findings
+to the controller (`workeroutput`), which reports them all and fails the run on any finding.
 """
 
 from __future__ import annotations

@@ -138,12 +138,12 @@ def gateway() -> Iterator[Any]:
 
 
 def record_no_stream_records() -> None:
-    """moto keeps every stream record of a table for ever, and deep-copies the table, records
-    included, for each item of every TransactWriteItems (its way of rolling one back): a world
-    that lives for a whole module gets slower with every write, quadratically (a Schemathesis
-    module took minutes). Nothing here reads a stream (their consumer is planned, docs/design.md),
-    so the tables keep the stream specification of template.yaml but record nothing. moto has no
-    public switch for this (turning a stream off through UpdateTable keeps its shard)."""
+    """moto keeps every stream record of a table for ever, so a world that lives for a whole
+    module (thousands of Schemathesis writes) keeps growing. Nothing here reads a stream (their
+    consumer is planned, docs/design.md), so the tables keep the stream specification of
+    template.yaml but record nothing. moto has no public switch for this (turning a stream off
+    through UpdateTable keeps its shard). Its other cost, whole-table copies per transaction, is
+    gone for every test (local/emulator.py)."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
