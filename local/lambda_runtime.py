@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from local.intrinsics import ACCOUNT_ID
@@ -24,12 +25,12 @@ Handler = Callable[[dict[str, Any], Any], Any]
 # Lambda refuses a synchronous response above 6 MB, and API Gateway then answers 502.
 MAX_RESPONSE_BYTES = 6_291_556
 _instances = itertools.count(1)
-# One handler import at a time: each swaps process-wide state (sys.path, gc.freeze) while it runs.
+# One function import at a time: each swaps process-wide state (sys.path, gc.freeze) while it runs.
 _loading = threading.Lock()
 
 
 def _no_freeze() -> None:
-    """Stands in for gc.freeze while a handler module imports (see load_handler)."""
+    """Stands in for gc.freeze while a function module imports (see import_function_module)."""
 
 
 @dataclass
@@ -74,37 +75,24 @@ class LoadedHandler:
         sys.modules.pop(self.module_name, None)
 
 
-def load_handler(spec: FunctionSpec, base_dir: Path) -> LoadedHandler:
-    """Import `<CodeUri>/<module>.py` under a unique module name; its handler and that name.
+def import_function_module(source: Path, name: str, code_dir: Path) -> ModuleType:
+    """Import a function's module file as `name`, with its code directory on sys.path only while it
+    imports (Lambda's /var/task: every function has an `app.py`, none may shadow another).
+    Raises ImportError, or whatever the module raises (then `name` is not left registered).
 
-    The layers' directories are put on sys.path (Lambda's /opt/python); the code directory is
-    on sys.path only while the module is imported (Lambda's /var/task), because every function
-    has an `app.py` and they must not shadow one another.
+    A function module pauses the garbage collector while it imports, then freezes every object
+    alive (a Lambda cold-start optimisation, STYLE.md 5.13). Here one process hosts many
+    functions: a freeze would move everything alive, other containers' garbage included, out of
+    the collector's reach, and a later unfreeze puts it all in the oldest generation, whose
+    collections then almost never come (the test suite grew past 11 GB either way). So freezing
+    is a no-op while a function module imports, and collection is switched back on after.
     """
-    for layer in spec.layer_dirs:
-        layer_dir = (base_dir / layer).resolve()
-        # A prebuilt layer keeps its packages under python/; a BuildMethod layer is the package root.
-        if (layer_dir / "python").is_dir() and not any(layer_dir.glob("*/__init__.py")):
-            layer_dir = layer_dir / "python"
-        if str(layer_dir) not in sys.path:
-            sys.path.insert(0, str(layer_dir))
-    module_path, _, attribute = spec.handler.rpartition(".")
-    code_dir = (base_dir / spec.code_uri).resolve()
-    source = code_dir / (module_path.replace(".", "/") + ".py")
-    safe_id = re.sub(r"\W", "_", spec.logical_id)
-    name = f"local_functions_{next(_instances)}_{safe_id}"
     module_spec = importlib.util.spec_from_file_location(name, source)
     if module_spec is None or module_spec.loader is None:
-        raise ImportError(f"{spec.logical_id}: cannot import {source}")
+        raise ImportError(f"cannot import {source}")
     module = importlib.util.module_from_spec(module_spec)
     # Registered before execution: dataclasses and pydantic look their module up by name.
     sys.modules[name] = module
-    # A handler module pauses the garbage collector while it imports, then freezes every object
-    # alive (a Lambda cold-start optimisation, STYLE.md 5.13). Here one process hosts many
-    # containers: a freeze would move everything alive, other containers' garbage included, out
-    # of the collector's reach, and a later unfreeze puts it all in the oldest generation, whose
-    # collections then almost never come (the test suite grew past 11 GB either way). So freezing
-    # is a no-op while a handler imports, and collection is switched back on after.
     with _loading:
         collecting, freeze = gc.isenabled(), gc.freeze
         gc.freeze = _no_freeze
@@ -119,6 +107,25 @@ def load_handler(spec: FunctionSpec, base_dir: Path) -> LoadedHandler:
             gc.freeze = freeze
             if collecting:
                 gc.enable()
+    return module
+
+
+def load_handler(spec: FunctionSpec, base_dir: Path) -> LoadedHandler:
+    """Import `<CodeUri>/<module>.py` under a unique module name; its handler and that name.
+    The layers' directories are put on sys.path (Lambda's /opt/python)."""
+    for layer in spec.layer_dirs:
+        layer_dir = (base_dir / layer).resolve()
+        # A prebuilt layer keeps its packages under python/; a BuildMethod layer is the package root.
+        if (layer_dir / "python").is_dir() and not any(layer_dir.glob("*/__init__.py")):
+            layer_dir = layer_dir / "python"
+        if str(layer_dir) not in sys.path:
+            sys.path.insert(0, str(layer_dir))
+    module_path, _, attribute = spec.handler.rpartition(".")
+    code_dir = (base_dir / spec.code_uri).resolve()
+    source = code_dir / (module_path.replace(".", "/") + ".py")
+    safe_id = re.sub(r"\W", "_", spec.logical_id)
+    name = f"local_functions_{next(_instances)}_{safe_id}"
+    module = import_function_module(source, name, code_dir)
     handler = getattr(module, attribute, None)
     if not callable(handler):
         del sys.modules[name]

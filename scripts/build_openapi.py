@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import copy
 import difflib
-import importlib.util
 import json
 import os
 import sys
@@ -337,26 +336,21 @@ def function_names() -> list[str]:
 
 
 def load_function(name: str) -> ModuleType:
-    """Import functions/<name>/app.py under its own module name (every function has an app.py)."""
-    if str(LAYER_DIR) not in sys.path:
-        sys.path.insert(0, str(LAYER_DIR))
-    code_dir = FUNCTIONS_DIR / name
+    """Import functions/<name>/app.py under its own module name, as the local runtime imports a
+    function (`local.lambda_runtime.import_function_module`), once per process."""
+    for path in (LAYER_DIR, ROOT):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+    from local.lambda_runtime import import_function_module  # ROOT is on sys.path only now
+
     module_name = f"openapi_build_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, code_dir / "app.py")
-    if spec is None or spec.loader is None:
-        raise BuildError(f"cannot import functions/{name}/app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # before executing: pydantic and dataclasses look it up
-    sys.path.insert(0, str(code_dir))
+    code_dir = FUNCTIONS_DIR / name
     try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[module_name]
-        raise
-    finally:
-        sys.path.remove(str(code_dir))
+        module = import_function_module(code_dir / "app.py", module_name, code_dir)
+    except ImportError as error:
+        raise BuildError(f"cannot import functions/{name}/app.py: {error}") from error
     if not hasattr(module, "app"):
         raise BuildError(f"functions/{name}/app.py defines no `app`")
     return module

@@ -53,26 +53,33 @@ class Lines:
             self._queue.put(line)
         self._queue.put(None)
 
-    def wait_for(self, marker: str | re.Pattern[str], seconds: float = START_SECONDS) -> str:
-        """The first line (from here on) containing `marker`; fails with the output so far when
-        the process ends or the bound passes first."""
-        deadline = time.monotonic() + seconds
+    def _lines_until(self, deadline: float) -> Iterator[str]:
+        """Each line read from now on (also kept in `seen`), until the output ends or the deadline."""
         while (left := deadline - time.monotonic()) > 0:
             try:
                 line = self._queue.get(timeout=left)
             except queue.Empty:
-                break
+                return
             if line is None:
-                raise AssertionError(f"exited ({self.process.poll()}) before {marker!r}:\n{self.text}")
+                self._queue.put(None)  # the end stays the end for the next reader
+                return
             self.seen.append(line)
+            yield line
+
+    def wait_for(self, marker: str | re.Pattern[str], seconds: float = START_SECONDS) -> str:
+        """The first line (from here on) containing `marker`; fails with the output so far when
+        the process ends or the bound passes first."""
+        for line in self._lines_until(time.monotonic() + seconds):
             if marker.search(line) if isinstance(marker, re.Pattern) else marker in line:
                 return line
-        raise AssertionError(f"no {marker!r} within {seconds:.0f} s:\n{self.text}")
+        raise AssertionError(
+            f"no {marker!r} within {seconds:.0f} s (exit {self.process.poll()}):\n{self.text}"
+        )
 
     def rest(self, seconds: float = STOP_SECONDS) -> str:
-        """Everything the process still prints until it closes its output."""
-        with contextlib.suppress(AssertionError):
-            self.wait_for("\0never printed\0", seconds)
+        """All the output, once the process has closed it (or the bound has passed)."""
+        for _ in self._lines_until(time.monotonic() + seconds):
+            pass
         return self.text
 
     @property

@@ -33,7 +33,7 @@ from agenda_core.errors import (
 from agenda_core.http.auth import authenticate, forget_caller
 from agenda_core.http.problems import PROBLEM_JSON, problem_body, problem_response
 from agenda_core.http.request import request_id
-from agenda_core.http.responses import NO_STORE
+from agenda_core.http.responses import PRIVATE_CACHE
 from agenda_core.http.validation import validation_problem
 from agenda_core.observability import logger, metrics
 from agenda_core.policy import rule_for_route
@@ -212,7 +212,7 @@ def _options(app: APIGatewayRestResolver, event: dict[str, Any], path: str) -> d
     allowed = allowed_methods(app, path)
     if not allowed:
         return _problem_dict(NotFound("No route for this path."), path, request_id(event))
-    headers = {"Allow": ", ".join([*allowed, "OPTIONS"]), "Cache-Control": NO_STORE}
+    headers = {"Allow": ", ".join([*allowed, "OPTIONS"]), "Cache-Control": PRIVATE_CACHE}
     origin = _allowed_origin(event)
     if origin:
         headers.update(
@@ -262,7 +262,7 @@ def _finish(response: dict[str, Any], event: dict[str, Any], rid: str) -> dict[s
             del multi[name]
     single["X-Request-Id"] = rid
     single["X-Content-Type-Options"] = "nosniff"
-    single.setdefault("Cache-Control", NO_STORE)
+    single.setdefault("Cache-Control", PRIVATE_CACHE)
     # Every answer may depend on who asks (API.md §1): caches must key on Authorization.
     vary = ["Authorization"]
     origin = _allowed_origin(event)

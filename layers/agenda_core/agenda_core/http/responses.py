@@ -22,7 +22,7 @@ JSON = "application/json"
 # for five more, and served stale for a day while the origin fails (the CDN honours stale-if-error);
 # everything else is private to its caller and never stored.
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
-NO_STORE = "private, no-store"
+PRIVATE_CACHE = "private, no-store"
 
 
 def _json_text(body: PublicModel | dict[str, Any]) -> str:
@@ -41,7 +41,7 @@ def json_response(
     location: str | None = None,
     public: bool = False,
 ) -> Response[str]:
-    headers = {"Cache-Control": PUBLIC_CACHE if public else NO_STORE}
+    headers = {"Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE}
     if etag:
         headers["ETag"] = etag
     if location:
@@ -57,7 +57,7 @@ def conditional_json(body: PublicModel, if_none_match: str | None) -> Response[s
     if if_none_match_hit(if_none_match, etag):
         return not_modified(etag, public=False)
     return Response(
-        status_code=200, content_type=JSON, body=text, headers={"ETag": etag, "Cache-Control": NO_STORE}
+        status_code=200, content_type=JSON, body=text, headers={"ETag": etag, "Cache-Control": PRIVATE_CACHE}
     )
 
 
@@ -66,12 +66,12 @@ def not_modified(etag: str, *, public: bool) -> Response[str]:
         status_code=304,
         content_type=None,
         body="",
-        headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE if public else NO_STORE},
+        headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE},
     )
 
 
 def no_content() -> Response[str]:
-    return Response(status_code=204, content_type=None, body="", headers={"Cache-Control": NO_STORE})
+    return Response(status_code=204, content_type=None, body="", headers={"Cache-Control": PRIVATE_CACHE})
 
 
 def documented(
