@@ -41,13 +41,13 @@ ENV ?= default
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test lint validate build openapi bench deploy clean check-python
+.PHONY: help install dev test lint validate build openapi bench loadtest deploy clean check-python
 
 help: ## list the verbs
 	@echo "Agenda API: make <verb>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
-	@echo "Variables: ENV=$(ENV) (deploy: default|prod), ARGS (dev), PYTEST_ARGS (test)"
+	@echo "Variables: ENV=$(ENV) (deploy: default|prod), ARGS (dev, loadtest), PYTEST_ARGS (test)"
 
 check-python:
 	@[ -n "$(PYTHON313)" ] || { echo "Python 3.13 not found: set PYTHON313=/path/to/python3.13" >&2; exit 1; }
@@ -103,8 +103,21 @@ build: $(SAM_STAMP) ## sam build, then compile .pyc for python3.13 into the arte
 openapi: $(VENV)/.installed ## write the merged OpenAPI document
 	$(PY) scripts/build_openapi.py
 
-bench: $(VENV)/.installed ## run the benchmarks (results recorded under bench/)
+# The peers' packages (pyproject's `bench` extra: FastAPI, Starlette, Mangum, Chalice) for
+# `make bench` only: never in the layer, nor in what `make install` gives every other verb. The
+# measured children get their own copies (bench/peer_site.py); .venv's are for in-process checks
+# (tests/integration/test_bench_peers.py skips a peer without them).
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	touch $@
+
+bench: $(VENV)/.installed-bench ## run the benchmarks, peers included (results recorded under bench/)
 	$(PY) -m bench.run
+
+# Starts its own local servers on free ports (or ARGS="--url http://127.0.0.1:3000" for a running
+# `make dev`), stops by itself within two minutes, writes bench/LOADTEST.md.
+loadtest: $(VENV)/.installed ## burst of app opens on one agenda against the local server (ARGS=...)
+	$(PY) -m bench.loadtest $(ARGS)
 
 deploy: build ## deploy the stack of ENV (default = dev, prod)
 	$(SAM_ENV) $(SAM) deploy --config-env $(ENV)

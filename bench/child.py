@@ -4,7 +4,8 @@
 
 MODE is `cold` (time the import of the handler module and its first invocation) or `warm` (import,
 warm up, then time each of many invocations). HANDLER is `module.attribute` as in the template.
-SPEC_FILE is JSON: {"event": ..., "function_name", "memory_mb"}, plus for `warm` "warmups",
+SPEC_FILE is JSON: {"event": ..., "function_name", "memory_mb"}, plus for `cold` optionally
+"keep_body" (the result then carries the response's body, untimed), for `warm` "warmups",
 "iterations", "name" and optionally "companions": [{"name", "code_dir", "handler"}], other
 handlers invoked in turn with the same event in the same process, or "handlers": [{"name",
 "event"?, "code_dir"?, "handler"?}], the full list taking turns (an entry without "handler" is
@@ -169,6 +170,9 @@ def main() -> None:
             aws_wait_ms=calls.wait_ms,
             invoke_queued_ms=queued3 - queued2,
         )
+        if spec.get("keep_body") and isinstance(response, dict):
+            # The answer itself, for a check of what a handler returns (bench/peer_bench.py).
+            result["body"] = response.get("body")
     else:
         # Companions (the bare handler beside the function) share the process and their
         # invocations alternate with the function's, so whatever else the machine is doing

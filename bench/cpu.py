@@ -100,7 +100,7 @@ def _series(name: str, raw: dict[str, Any]) -> Series:
     )
 
 
-def _run(
+def run_container(
     label: str,
     note: str,
     agendas: Target,
@@ -111,6 +111,8 @@ def _run(
     warmups: int,
     iterations: int,
 ) -> Container:
+    """One measured child: `agendas` (our function, or a peer: bench/peer_bench.py) serving
+    `handlers`, taking turns with the bare handler on the first handler's event."""
     target = Target(
         name=f"{agendas.name}-{label.replace(' ', '_')}",
         request=agendas.request,
@@ -159,7 +161,7 @@ def measure(
         reads = DatasetReads(dataset, iterations, warmups)
         if dataset.published:
             reads.containers.append(
-                _run(
+                run_container(
                     "as deployed",
                     f"{CACHE_SETTING} unset (5 s)",
                     agendas,
@@ -175,7 +177,7 @@ def measure(
         if dataset.published:
             uncached_handlers.insert(0, {"name": ANONYMOUS, "event": anonymous})
         reads.containers.append(
-            _run(
+            run_container(
                 "uncached",
                 f"{CACHE_SETTING}=0",
                 agendas,

@@ -1,4 +1,5 @@
-"""bench/RESULTS.md: the numbers, each against its budget, and the list of what is over."""
+"""bench/RESULTS.md: the numbers, each against its budget, and the list of what is over; then the
+peers, side by side with ours and the bare handler (bench/peer_report.py), not judged."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from bench.coldstart import BARE, ColdStart, ImportLine, ImportProfile
 from bench.cpu import ANONYMOUS, OWNER, Container, DatasetReads, Series
 from bench.ddb_requests import Call, Row
 from bench.layer_size import LAMBDA_UNZIPPED_LIMIT_MB, LayerSize
+from bench.peer_bench import PEER_NAMES, PeerReads
+from bench.peer_report import section as peer_section
 
 COLD_START_BUDGET = 1.3  # x the bare handler's import + first invocation
 WARM_CPU_BUDGET = 0.5  # x the bare handler's median CPU per request
@@ -27,6 +30,7 @@ class Results:
     static_scans: list[str]
     layers: list[LayerSize]
     notes: list[str] = field(default_factory=list)
+    peers: list[PeerReads] = field(default_factory=list)  # section 5; their cold starts are in `cold`
     over: list[str] = field(default_factory=list)  # filled while rendering
 
 
@@ -78,6 +82,8 @@ def _cold_section(results: Results) -> list[str]:
     ]
     rows = []
     for cold in results.cold:
+        if cold.name in PEER_NAMES:  # not ours: shown in section 5, never judged
+            continue
         ratio = cold.ratio_to(bare, measure="net") if bare else float("nan")
         cpu_ratio = cold.ratio_to(bare, measure="cpu") if bare else float("nan")
         wall_ratio = cold.ratio_to(bare, measure="wall") if bare else float("nan")
@@ -508,6 +514,8 @@ def render(results: Results) -> str:
     body: list[str] = []
     for section in (_cold_section, _full_read_section, _requests_section, _layer_section):
         body += ["", *section(results)]
+    if peers := peer_section(results.cold, results.reads, results.peers, results.costs):
+        body += ["", *peers]
     lines = ["# Benchmark results", "", *results.header, ""]
     lines += ["## Over budget", ""]
     lines += [f"- {item}" for item in results.over] or ["Nothing: every measured budget holds."]

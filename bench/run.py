@@ -1,5 +1,8 @@
 """`make bench`: measure the budgets against the bare boto3 handler and write bench/RESULTS.md.
 
+The same run measures the peers (bench/peer_bench.py: FastAPI + Mangum, Chalice, the naive
+Powertools stack) on the same full-agenda read, so their ratios sit beside ours.
+
     .venv/bin/python -m bench.run [--quick] [--out bench/RESULTS.md]
 
 Exits 0 whatever the numbers say (they are the point; tests assert no timings) and ends by
@@ -19,7 +22,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import capacity, coldstart, cpu, datasets, ddb_requests, layer_size, runtime_site
+from bench import (
+    capacity,
+    coldstart,
+    cpu,
+    datasets,
+    ddb_requests,
+    layer_size,
+    peer_bench,
+    peer_site,
+    runtime_site,
+)
 from bench.harness import ROOT, quiet, running_stack
 from bench.report import Results, render
 from bench.seed import PASSWORD, SeedData, content_routes, seed
@@ -121,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         site, site_note = _step("packages for the children", runtime_site.ensure)
         notes.append(site_note)
+        sites, sites_note = _step("packages for the peers", peer_site.ensure_all)
+        notes.append(sites_note)
         targets = coldstart.targets(stack, data, workdir / "pycache", site)
+        targets += peer_bench.targets(targets, site, sites)
         cold = _step(f"cold starts ({runs} runs each)", lambda: coldstart.measure(targets, runs, workdir))
         agendas = next((t for t in targets if t.name == "agendas"), None)
         profile = (
@@ -135,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
             "full-agenda reads, warm CPU per request",
             lambda: cpu.measure(stack, targets, found, owner, workdir, warmups, iterations),
         )
+        with quiet():  # the answer checks read ours through the in-process gateway
+            peers = _step(
+                "peers: answers checked, full-agenda reads, warm CPU per request",
+                lambda: peer_bench.measure(stack, targets, found, workdir, warmups, iterations),
+            )
         with quiet():
             rows = _step("AWS requests per route", lambda: ddb_requests.count(stack, data))
     layers = _step("layer size", layer_size.measure)
@@ -152,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         static_scans=ddb_requests.static_scans(),
         layers=layers,
         notes=notes,
+        peers=peers,
     )
     text = render(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

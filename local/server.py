@@ -5,6 +5,9 @@ there, seeds a demo user and agenda through the API itself, and serves the Gatew
 threading WSGI server. --aws-endpoint moves DynamoDB alone to an external emulator (DynamoDB
 Local), the rest staying on moto; --aws-endpoint-all moves every service (LocalStack) and
 starts no moto.
+
+Beside the API, one local-only route: GET /_local/aws-requests, the AWS requests this process
+has sent so far by service and operation (local/request_counter.py), which `make loadtest` reads.
 """
 
 from __future__ import annotations
@@ -21,13 +24,17 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from local.emulator import undo_log_transactions
 from local.gateway import GatewayApp, apply_environment, local_aws_environment
 from local.proxy import RAW_HEADERS_KEY
+from local.request_counter import AwsRequestCounter
 from local.template import create_resources, load_template, unemulated_events
 
 REGION = "us-east-1"
+# Outside /v1 and any stage: no API Gateway route can ever take this path.
+COUNTERS_PATH = "/_local/aws-requests"
 DEMO_USER = {"email": "demo@example.com", "password": "demo-password-123", "name": "Demo Organiser"}
 DEMO_AGENDA = {
     "name": "DemoCon 2026",
@@ -111,6 +118,27 @@ class RequestHandler(WSGIRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         print(f"{time.strftime('%H:%M:%S')} {format % args}", file=sys.stderr, flush=True)
+
+
+def with_local_routes(app: WSGIApplication, counter: AwsRequestCounter) -> WSGIApplication:
+    """`app`, except GET COUNTERS_PATH: the counter's totals as JSON (local only, never deployed)."""
+
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        if environ.get("PATH_INFO") != COUNTERS_PATH:
+            return app(environ, start_response)
+        if environ.get("REQUEST_METHOD", "GET").upper() not in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")])
+            return [b""]
+        body = json.dumps({"aws_requests": counter.snapshot()}).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Cache-Control", "no-store"),
+            ("Content-Length", str(len(body))),
+        ]
+        start_response("200 OK", headers)
+        return [b"" if environ.get("REQUEST_METHOD", "GET").upper() == "HEAD" else body]
+
+    return serve
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -210,6 +238,7 @@ def _banner(
         f"  API        {url}/v1",
         f"  docs       {url}/v1/docs",
         *aws,
+        f"  counters   {url}{COUNTERS_PATH} (AWS requests sent, for make loadtest)",
     ]
     if seeded:
         lines.append(f"  demo user  {DEMO_USER['email']} / {DEMO_USER['password']}")
@@ -230,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     args = _parse(argv)
     _stop_on_signals()
+    # Before any botocore session exists: each new session picks the hook up (request_counter.py).
+    counter = AwsRequestCounter()
+    counter.install()
     # Our own notes (imports, timeouts) at INFO; libraries (botocore, moto's werkzeug) only warn.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
@@ -290,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resources=resources,
             region=REGION,
         )
-        server.set_app(app)
+        server.set_app(with_local_routes(app, counter))
 
         agenda_id, warning = (None, None) if args.no_seed else seed(app)
         for event in unemulated_events(template):

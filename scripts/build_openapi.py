@@ -108,6 +108,8 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/agendas": (*_READ, 401),
     "POST /v1/agendas": (*_WRITE, 401, 403, 409),  # 403: a read-only API token
     "GET /v1/agendas/{agenda_id}": (*_READ, 401, 404),
+    # 400: a malformed, tampered or foreign cursor; 410: older than the change log keeps.
+    "GET /v1/agendas/{agenda_id}/changes": (*_READ, 401, 404, 410),
     "PUT /v1/agendas/{agenda_id}": (*_WRITE, 401, 403, 404, 409, 412),
     "PATCH /v1/agendas/{agenda_id}": (*_WRITE, 401, 403, 404, 409, 412),
     "DELETE /v1/agendas/{agenda_id}": (*_READ, 401, 403, 404, 409, 412),
@@ -239,6 +241,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str, dict[str, Any]]] = {
         "in use, a cap reached, schedule conflicts when publishing); `code` says which.",
         {},
     ),
+    410: ("Gone", "The change cursor is older than the change log keeps (`cursor_expired`).", {}),
     412: ("PreconditionFailed", "If-Match does not match the current version.", {}),
     413: ("PayloadTooLarge", "The body is over 64 KiB.", {}),
     415: ("UnsupportedMediaType", "The body is not application/json.", {}),

@@ -45,12 +45,12 @@ BASE_URL = "http://testserver"
 def reset_process_caches() -> None:
     """Forget what a warm container would remember between tests (keys, slug cache)."""
     from agenda_core.integrations import secrets
-    from agenda_core.services import agendas, api_tokens, throttling
+    from agenda_core.services import agenda_partition, api_tokens, throttling
     from agenda_core.settings import get_settings
 
     get_settings.cache_clear()  # re-read at the first request, after the gateway set the env
     secrets.reset_cache()
-    agendas._slug_cache.clear()
+    agenda_partition.forget_remembered()
     api_tokens.forget_cached_tokens()
     throttling.reset_memo()
 

@@ -23,6 +23,7 @@ from agenda_core.http.params import (
     IdempotencyKey,
     IfMatch,
     IfNoneMatch,
+    PageSize,
 )
 from agenda_core.http.public_cache import PublicReadCache
 from agenda_core.http.request import base_url, page_url_builder
@@ -36,9 +37,10 @@ from agenda_core.schemas.agendas import (
     AgendaPublic,
     AgendaReplace,
     AgendaUpdate,
+    ChangesPage,
 )
 from agenda_core.schemas.common import LocalDate, PerPage
-from agenda_core.services import agendas
+from agenda_core.services import agenda_updates, agendas, changes, full_agenda
 from agenda_core.settings import get_settings
 
 app = create_app()
@@ -104,21 +106,61 @@ def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = No
 
     def current_etag() -> tuple[str, bool]:
         # One small read of the agenda item answers a conditional request (API.md §5).
-        return agendas.full_agenda_etag(caller, agenda_id, root)
+        return full_agenda.full_agenda_etag(caller, agenda_id, root)
 
     if caller.is_anonymous:
         return public_reads.respond(
             (agenda_id, root),
             if_none_match_hit=hit,
             current_etag=current_etag if if_none_match else None,
-            render=lambda: agendas.read_full_agenda(caller, agenda_id, root),
+            render=lambda: full_agenda.read_full_agenda(caller, agenda_id, root),
         )
     if if_none_match:
         etag, public = current_etag()
         if hit(etag):
             return not_modified(etag, public=public)
-    full = agendas.read_full_agenda(caller, agenda_id, root)
-    return json_response(full.body, etag=full.etag, public=full.public)
+    full = full_agenda.read_full_agenda(caller, agenda_id, root)
+    return json_response(full.body, etag=full.etag, public=full.public, headers=full.headers)
+
+
+@app.get(
+    "/v1/agendas/<agenda_id>/changes",
+    summary="What changed since a cursor, in commit order (the change feed)",
+    responses={
+        200: documented(ChangesPage, "Changes after the cursor.", ETAG_HEADER),
+        304: {"description": "Not modified."},
+    },
+)
+def handle_get_changes(
+    agenda_id: AgendaIdOrSlug,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=2048,
+            description="A cursor from a full read (`changes_cursor`) or a previous page (`cursor`); "
+            "without it, no changes and the cursor for now.",
+        ),
+    ] = None,
+    per_page: PageSize = 20,
+    if_none_match: IfNoneMatch = None,
+) -> Response[Any]:
+    caller = current_caller()
+    root = base_url(app)
+    if if_none_match:
+        # One small read of the agenda item: the log is append-only, so a page changes only when
+        # the agenda's version does.
+        etag, public = changes.changes_etag(caller, agenda_id, since, per_page, root)
+        if if_none_match_hit(if_none_match, etag):
+            return not_modified(etag, public=public)
+    page = changes.read_changes(
+        caller,
+        agenda_id,
+        since,
+        per_page=per_page,
+        base_url=root,
+        page_url=page_url_builder(app, "since"),
+    )
+    return json_response(page.body, etag=page.etag, public=page.public)
 
 
 @app.put(
@@ -130,7 +172,7 @@ def handle_replace_agenda(
     agenda_id: AgendaId, body: AgendaReplace, if_match: IfMatch = None
 ) -> Response[Any]:
     caller = current_caller()
-    updated = agendas.replace_agenda(caller, agenda_id, body, if_match, base_url(app))
+    updated = agenda_updates.replace_agenda(caller, agenda_id, body, if_match, base_url(app))
     return json_response(updated.body, etag=updated.etag)
 
 
@@ -141,7 +183,7 @@ def handle_replace_agenda(
 )
 def handle_update_agenda(agenda_id: AgendaId, body: AgendaUpdate, if_match: IfMatch = None) -> Response[Any]:
     caller = current_caller()
-    updated = agendas.update_agenda(caller, agenda_id, body, if_match, base_url(app))
+    updated = agenda_updates.update_agenda(caller, agenda_id, body, if_match, base_url(app))
     return json_response(updated.body, etag=updated.etag)
 
 

@@ -124,6 +124,7 @@ SERVER_ISSUED_QUERY: dict[str, tuple[str, ...]] = {
     "GET /v1/agendas/{agenda_id}/members": ("cursor",),
     "GET /v1/users/me/agendas": ("cursor",),
     "GET /v1/users/me/tokens": ("cursor",),
+    "GET /v1/agendas/{agenda_id}/changes": ("since",),
 }
 SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {
     "POST /v1/agendas": ("icon",),

@@ -85,6 +85,7 @@ EXPECTED_STATUS: dict[str, int] = {
     "agendas/list_agendas.json": 200,
     "agendas/create_agenda.json": 201,
     "agendas/get_agenda.json": 200,
+    "agendas/get_agenda_changes.json": 200,
     "agendas/replace_agenda.json": 200,
     "agendas/update_agenda.json": 200,
     "agendas/delete_agenda.json": 204,
@@ -112,6 +113,7 @@ EVENT_FILES = sorted(path.relative_to(EVENTS_DIR).as_posix() for path in EVENTS_
 
 ID = re.compile(r"^(usr|agd)_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+CURSOR = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")  # opaque: base64url payload and signature
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 REFRESH = re.compile(r"^rt_[0-9A-HJKMNP-TV-Z]{26}\.[A-Za-z0-9_-]{43}$")
 ETAG = re.compile(r'^"[^"]+"$')
@@ -451,7 +453,10 @@ def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
             }
         case "agendas/get_agenda.json":
             assert agenda is not None
-            return {**agenda_body(agenda), **full}
+            return {**agenda_body(agenda), **full, "changes_cursor": CURSOR}
+        case "agendas/get_agenda_changes.json":
+            # Without `since`: no changes, and the cursor for now.
+            return {"changes": [], "cursor": CURSOR, "pagination": {"next": None, "per_page": 50}}
         case "agendas/replace_agenda.json":
             assert agenda is not None
             # PUT replaces every writable field: the location and description it leaves out go.

@@ -114,15 +114,15 @@ def test_a_published_agenda_bob_reads_like_anyone_is_no_violation() -> None:
 
 
 def test_a_reader_who_is_not_a_member_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agenda_core.services import agendas
+    from agenda_core.services import full_agenda
 
-    visible = agendas._is_visible
+    visible = full_agenda.is_visible
 
     def signed_in_is_enough(record: Any, caller: Any) -> bool:
         """The bug: authenticated taken for authorized."""
         return visible(record, caller) or caller.user_id is not None
 
-    monkeypatch.setattr(agendas, "_is_visible", signed_in_is_enough)
+    monkeypatch.setattr(full_agenda, "is_visible", signed_in_is_enough)
     recorder, read, response = alice_reads_her_agenda()
     start = len(API.exchanges)
 

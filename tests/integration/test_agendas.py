@@ -70,6 +70,7 @@ def test_the_full_agenda_reads_by_id_and_by_slug(api, owner):
             "tracks": [],
             "venues": [],
             "categories": [],
+            "changes_cursor": by_id.header("Changes-Cursor"),
         }
     )
     assert by_id.header("ETag") == by_slug.header("ETag")

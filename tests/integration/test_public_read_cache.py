@@ -19,11 +19,11 @@ def cached_api(aws, monkeypatch):
 
 
 def _count_queries(monkeypatch):
-    from agenda_core.services import agendas
+    from agenda_core.services import agenda_partition
 
     calls = []
-    original = agendas._content_values
-    monkeypatch.setattr(agendas, "_content_values", lambda *a: calls.append(a) or original(*a))
+    original = agenda_partition._content_values
+    monkeypatch.setattr(agenda_partition, "_content_values", lambda *a: calls.append(a) or original(*a))
     return calls
 
 

@@ -422,19 +422,22 @@ def test_a_put_of_the_agenda_is_checked_against_the_sessions_too(api, owner, ber
 def test_a_container_that_remembers_an_old_zone_still_answers_in_the_current_one(
     api, owner, berlin, monkeypatch
 ):
-    """Warm containers remember each agenda's zone (services/agendas.py ``_zone_cache``); another
-    container changed it. In-process every "container" shares that memory, so plant the old zone."""
-    from agenda_core.services import agendas
+    """Warm containers remember each agenda's head, zone included (services/agenda_partition.py);
+    another container changed the zone. In-process every "container" shares that memory, so plant
+    the head from before the change."""
+    from agenda_core.services import agenda_partition
 
     aid = berlin["agenda"]["id"]
+    old_head = agenda_partition.head_of(aid).serialize()
+    assert old_head["timezone"] == {"S": "Europe/Berlin"}
     api.request(
         "PATCH", f"/v1/agendas/{aid}", json_body={"timezone": "Europe/London"}, headers=owner["headers"]
     )
-    monkeypatch.setitem(agendas._zone_cache, aid, "Europe/Berlin")
+    monkeypatch.setitem(agenda_partition._heads, aid, old_head)
 
     created = _post(api, owner, aid, start_at="2026-06-11T09:00:00Z", end_at="2026-06-11T10:00:00Z")
 
-    monkeypatch.setitem(agendas._zone_cache, aid, "Europe/Berlin")
+    monkeypatch.setitem(agenda_partition._heads, aid, old_head)
     replaced = api.request(
         "PUT",
         content_path(aid, "sessions", created.json()["id"]),

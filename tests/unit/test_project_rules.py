@@ -41,3 +41,35 @@ def test_functions_import_neither_storage_nor_each_other():
                 if node.module.startswith("agenda_core.db"):
                     imported.add("agenda_core.db")
         assert not imported & (forbidden | {"agenda_core.db"}), f"{app} imports {imported & forbidden}"
+
+
+def _layer_sources() -> dict[str, str]:
+    package = ROOT / "layers/agenda_core/agenda_core"
+    return {str(path.relative_to(package)): path.read_text() for path in sorted(package.rglob("*.py"))}
+
+
+def test_only_the_commit_seam_moves_an_agenda_version_or_writes_the_change_log():
+    """db/commits.py: every committed change bumps the version and is recorded in one transaction;
+    a second writer of either would let the change feed miss a change."""
+    moves = re.compile(r"\bversion\.(set|add)\(|\bChangeRecord\(|\bchanges_pk\(")
+    offenders = [name for name, text in _layer_sources().items() if moves.search(text)]
+    # keys.py declares the log's key; the feed (services/changes.py) reads the log by that key.
+    assert offenders == ["db/commits.py", "db/keys.py", "services/changes.py"], offenders
+    # The feed only reads the log (BatchGetItem), it never constructs or writes a record.
+    assert not re.search(r"\bChangeRecord\(|version\.(set|add)\(", _layer_sources()["services/changes.py"])
+
+
+def test_content_is_written_only_through_the_commit_seam():
+    """A module that touches content records may open a transaction only through db/commits.py."""
+    for name, text in _layer_sources().items():
+        if name in ("db/commits.py", "db/transactions.py"):
+            continue
+        tree = ast.parse(text)
+        opens_transaction = any(
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) == "transaction"
+            for node in ast.walk(tree)
+        )
+        touches_content = "content_records" in text or "RECORD_CLASSES" in text or "kind.record" in text
+        assert not (opens_transaction and touches_content), f"{name} writes content outside db/commits.py"
+        assert ".save(" not in text or not touches_content, f"{name} saves content outside db/commits.py"

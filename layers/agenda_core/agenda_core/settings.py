@@ -68,6 +68,12 @@ class Settings:
     max_tracks_per_agenda: int = 100
     max_venues_per_agenda: int = 100
     max_categories_per_agenda: int = 100
+    # How long the change log keeps a committed change (API.md §5: at least 30 days); a change
+    # cursor older than that answers 410 once a change after it may be gone (services/changes.py).
+    change_retention_days: int = 35
+    # A change-feed page is one BatchGetItem of the agenda item and the pages' change records,
+    # whose limit is 100 keys: one goes to the agenda item.
+    changes_page_max: int = 99
     # API tokens (API.md §2, services/api_tokens.py): a soft cap per user, the longest expiry, how
     # stale last_used_at may get before a use writes it again, and how long a warm container
     # trusts a token it verified (a deletion takes up to that long to reach other containers).

@@ -48,3 +48,14 @@ def content_sk(kind: str, item_id: str) -> str:
 def published_sk(start_at: str, agenda_id: str) -> str:
     """Sorts published agendas soonest first, ties broken by id (so the order is stable)."""
     return f"{start_at}#{agenda_id}"
+
+
+# The change log (db/commits.py): one item per committed version of an agenda, in a partition of
+# its own so that the full-agenda Query does not grow with history.
+def changes_pk(agenda_id: str) -> str:
+    return f"CHANGES#{agenda_id}"
+
+
+def change_sk(version: int) -> str:
+    """Zero-padded, so that the log's items sort in commit order."""
+    return f"V#{version:012d}"

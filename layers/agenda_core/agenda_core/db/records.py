@@ -60,6 +60,9 @@ class AgendaRecord(TableItem, discriminator="agenda"):
     categories_count = NumberAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # When the latest change under the agenda committed (db/commits.py sets it with ``version``):
+    # a change cursor carries it, to tell an expired cursor from a read that has not caught up.
+    changed_at = UnicodeAttribute(null=True)
 
 
 class SlugRecord(TableItem, discriminator="slug"):

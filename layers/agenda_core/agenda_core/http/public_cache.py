@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.event_handler import Response
 
-from agenda_core.http.responses import JSON, PUBLIC_CACHE, json_response, not_modified
+from agenda_core.http.responses import JSON, json_response, not_modified
 from agenda_core.schemas.common import PublicModel
 
 _MAX_ENTRIES = 256
@@ -28,12 +28,14 @@ class Rendered(Protocol):
     body: PublicModel | dict[str, Any]
     etag: str
     public: bool
+    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
 class _Entry:
     text: str
     etag: str
+    headers: dict[str, str]  # every header of the answer (ETag and Cache-Control included)
     expires: float
 
 
@@ -65,7 +67,7 @@ class PublicReadCache:
                 status_code=200,
                 content_type=JSON,
                 body=entry.text,
-                headers={"ETag": entry.etag, "Cache-Control": PUBLIC_CACHE},
+                headers=dict(entry.headers),
             )
         if current_etag is not None:
             etag, public = current_etag()
@@ -74,11 +76,15 @@ class PublicReadCache:
         if entry is not None:  # expired: forget it now rather than at the next clean-up
             self._forget(key)
         rendered = render()
-        response = json_response(rendered.body, etag=rendered.etag, public=rendered.public)
+        response = json_response(
+            rendered.body, etag=rendered.etag, public=rendered.public, headers=rendered.headers
+        )
         if rendered.public and self.ttl_seconds > 0:
             text = str(response.body)
             self._make_room(now, len(text))
-            self._entries[key] = _Entry(text, rendered.etag, now + self.ttl_seconds)
+            self._entries[key] = _Entry(
+                text, rendered.etag, {k: str(v) for k, v in response.headers.items()}, now + self.ttl_seconds
+            )
             self._bytes += len(text)
         return response
 

@@ -52,16 +52,17 @@ def base_url(app: APIGatewayRestResolver) -> str:
     return base_url_of(app.current_event.raw_event)
 
 
-def page_url_builder(app: APIGatewayRestResolver) -> Any:
-    """A function cursor -> absolute URL of the same list with that cursor (other params kept)."""
+def page_url_builder(app: APIGatewayRestResolver, param: str = "cursor") -> Any:
+    """A function cursor -> absolute URL of the same list with that cursor in ``param`` (other
+    params kept)."""
     from urllib.parse import urlencode
 
     event = app.current_event
     path = event.path
-    params = {k: v for k, v in (event.query_string_parameters or {}).items() if k != "cursor"}
+    params = {k: v for k, v in (event.query_string_parameters or {}).items() if k != param}
     root = base_url(app)
 
     def page_url(cursor: str) -> str:
-        return f"{root}{path}?{urlencode({**params, 'cursor': cursor})}"
+        return f"{root}{path}?{urlencode({**params, param: cursor})}"
 
     return page_url

@@ -40,8 +40,9 @@ def json_response(
     etag: str | None = None,
     location: str | None = None,
     public: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    headers = {"Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE}
+    headers = {**(headers or {}), "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE}
     if etag:
         headers["ETag"] = etag
     if location:

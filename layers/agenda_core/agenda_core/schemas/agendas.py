@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -124,6 +124,35 @@ class AgendaFull(AgendaPublic):
         default_factory=list,
         description="The schedule's conflicts, each pair once (members only; left out when none).",
     )
+    changes_cursor: str = Field(
+        description="Where the change feed goes on from this read: "
+        "`GET /v1/agendas/{agenda_id}/changes?since=<changes_cursor>` (also the `Changes-Cursor` header)."
+    )
+
+
+class ChangeEntry(PublicModel):
+    """One committed change (API.md §5): an object upserted (shown as the caller may see it, as
+    of this change) or deleted."""
+
+    type: Literal["agenda", "session", "speaker", "track", "venue", "category"]
+    id: str
+    action: Literal["upserted", "deleted"]
+    object: dict[str, Any] | None = Field(
+        default=None,
+        description="The object as the caller may see it (upserts only): the shape its own GET "
+        "returns, without a session's `conflicts`.",
+    )
+    version: int = Field(description="The agenda's version this change committed as.")
+
+
+class ChangesPage(PublicModel):
+    """GET /v1/agendas/{agenda_id}/changes: changes after the cursor, in commit order."""
+
+    always_present: ClassVar[frozenset[str]] = frozenset({"changes"})
+
+    changes: list[ChangeEntry]
+    cursor: str = Field(description="Send it as `since` next time: everything up to here is applied.")
+    pagination: Pagination
 
 
 class AgendaPage(PublicModel):

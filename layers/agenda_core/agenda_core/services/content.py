@@ -27,13 +27,13 @@ from typing import Any, cast
 
 from pynamodb.expressions.condition import Condition
 
-from agenda_core.db import keys
+from agenda_core.db import commits, keys
 from agenda_core.db.base import TableItem
 from agenda_core.db.content_records import RECORD_CLASSES, ContentRecord
 from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
-from agenda_core.db.transactions import TransactionFailed, transaction
+from agenda_core.db.transactions import TransactionFailed
 from agenda_core.errors import (
     ApiError,
     Conflict,
@@ -49,16 +49,22 @@ from agenda_core.observability import logger
 from agenda_core.policy import roles_for
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination, PublicModel
-from agenda_core.services import agendas
-from agenda_core.services.agendas import Representation
+from agenda_core.services.agenda_partition import (
+    Representation,
+    head_of,
+    is_visible,
+    load_partition,
+    load_with_items,
+    remember,
+    role_of,
+)
+from agenda_core.services.agendas import WRITE_ATTEMPTS
 from agenda_core.services.content_kinds import SESSIONS, ContentKind, View, values_of, without_empty
 from agenda_core.services.schedule_time import day_window, local_day
 from agenda_core.services.session_slots import session_conflicts
 
-# A PATCH that loses a race with another write to the same item reads and merges again.
-_PATCH_ATTEMPTS = 3
-# A DELETE pinned to the agenda's version retries when other content changed meanwhile.
-_DELETE_ATTEMPTS = 3
+# Every write is pinned to the agenda's version (db/commits.py); one that loses a race reads
+# again and retries, up to agendas.WRITE_ATTEMPTS times in all.
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -71,7 +77,7 @@ def _not_found(kind: ContentKind) -> NotFound:
 def _view(
     agenda: AgendaRecord, caller: Caller, base_url: str, sessions: Iterable[Mapping[str, Any]] = ()
 ) -> View:
-    member = agendas.role_of(agenda, caller) is not None
+    member = role_of(agenda, caller) is not None
     return View(
         base_url=base_url,
         agenda_id=agenda.id,
@@ -108,14 +114,14 @@ def get_item(
     visible to the caller)."""
     if kind is SESSIONS and not caller.is_anonymous:
         # Members see the session's conflicts: read the agenda's sessions in one Query.
-        agenda, sessions = agendas.load_partition(id_or_slug, consistent=True, kinds=("session",))
+        agenda, sessions = load_partition(id_or_slug, consistent=True, kinds=("session",))
         _require_visible(agenda, caller)
         item = next((s for s in sessions if s["id"] == item_id), None)
         if item is None:
             raise _not_found(kind)
         view = _view(agenda, caller, base_url, sessions)
         return _representation(kind, item, view, published=bool(agenda.published))
-    agenda, found = agendas.load_with_items(
+    agenda, found = load_with_items(
         id_or_slug, [keys.content_sk(kind.name, item_id)], consistent=not caller.is_anonymous
     )
     _require_visible(agenda, caller)
@@ -127,7 +133,7 @@ def get_item(
 
 
 def _require_visible(agenda: AgendaRecord, caller: Caller) -> None:
-    if not agendas.is_visible(agenda, caller):
+    if not is_visible(agenda, caller):
         raise NotFound("No agenda with this id or slug.")
 
 
@@ -169,7 +175,7 @@ def list_items(
     of the partition filtered to the agenda and this kind; the page is cut in memory, so the
     order is exact and a cursor is simply "after this sort key". Raises ``NotFound``,
     ``InvalidCursor``."""
-    agenda, items = agendas.load_partition(id_or_slug, consistent=not caller.is_anonymous, kinds=(kind.name,))
+    agenda, items = load_partition(id_or_slug, consistent=not caller.is_anonymous, kinds=(kind.name,))
     _require_visible(agenda, caller)
     view = _view(agenda, caller, base_url, items if kind is SESSIONS else ())
     records = [item for item in items if filters is None or filters.keep(item, agenda.timezone)]
@@ -257,6 +263,7 @@ def _write(
     kind: ContentKind,
     caller: Caller,
     record: ContentRecord,
+    base: AgendaRecord,
     *,
     item_condition: Condition,
     agenda_condition: Condition | None = None,
@@ -264,21 +271,25 @@ def _write(
     references_of: Mapping[str, Any] | None = None,
     remove: bool = False,
 ) -> None:
-    """One transaction: the item, the agenda's version (and counter), and a check that every
-    referenced id exists in the agenda. Raises ``TransactionFailed``."""
-    agenda_key = AgendaRecord(keys.agenda_pk(record.pk.removeprefix("AGENDA#")), keys.AGENDA_SK)
+    """One commit (db/commits.py) on the agenda's version ``base.version``: the item, the agenda's
+    counter, a check that every referenced id exists in the agenda, and the change record. On
+    success ``base`` becomes the agenda as committed (this container's new head). Raises
+    ``TransactionFailed``."""
     condition = _role_condition(caller)
     if agenda_condition is not None:
         condition &= agenda_condition
-    actions = [AgendaRecord.version.add(1)]
-    if count_change:
-        actions.append(kind.count_attribute.add(count_change))
-    with transaction() as tx:
+    actions = [kind.count_attribute.add(count_change)] if count_change else []
+    change = commits.Change(
+        kind.name,
+        record.id,
+        commits.DELETED if remove else commits.UPSERTED,
+        None if remove else _state(record),
+    )
+    with commits.commit(base.id, int(base.version), change, actions=actions, condition=condition) as tx:
         if remove:
             tx.remove("item", record, condition=item_condition)
         else:
             tx.put("item", record, condition=item_condition)
-        tx.change("agenda", agenda_key, actions=actions, condition=condition)
         for pointer, ref_kind, ref_id in kind.references(references_of or {}):
             tx.check(
                 pointer,
@@ -287,6 +298,18 @@ def _write(
                 keys.content_sk(ref_kind, ref_id),
                 condition=TableItem.pk.exists(),
             )
+    base.version = int(base.version) + 1
+    if count_change:
+        setattr(base, kind.count_name, int(getattr(base, kind.count_name) or 0) + count_change)
+    remember(base)
+
+
+def _state(record: ContentRecord) -> dict[str, Any]:
+    """What the change log keeps of an item: its attributes, without the table's bookkeeping."""
+    return {name: value for name, value in values_of(record).items() if name not in _KEYS}
+
+
+_KEYS = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl"})
 
 
 def _diagnose(
@@ -305,7 +328,7 @@ def _diagnose(
     references)."""
     sort_keys = [keys.content_sk(kind.name, item_id)] if item_id else []
     try:
-        agenda, found = agendas.load_with_items(agenda_id, sort_keys, consistent=True)
+        agenda, found = load_with_items(agenda_id, sort_keys, consistent=True)
     except NotFound:
         return NotFound("No agenda with this id.")
     error = _role_error(agenda, caller)
@@ -330,10 +353,10 @@ def _diagnose(
 
 
 def _role_error(agenda: AgendaRecord, caller: Caller) -> ApiError | None:
-    role = agendas.role_of(agenda, caller)
+    role = role_of(agenda, caller)
     if role in _WRITERS:
         return None
-    if not agendas.is_visible(agenda, caller):
+    if not is_visible(agenda, caller):
         return NotFound("No agenda with this id.")
     return PermissionDenied(
         "Your role on this agenda does not allow this." if role else "You are not a member of this agenda.",
@@ -378,7 +401,7 @@ def _check_uploads(fields: Mapping[str, Any]) -> None:
 # --- create, replace, update, delete ---------------------------------------------------------
 
 
-def _write_with_zone(
+def _write_on_head(
     kind: ContentKind,
     caller: Caller,
     agenda_id: str,
@@ -386,26 +409,21 @@ def _write_with_zone(
     diagnose: Callable[[TransactionFailed], ApiError],
     **write: Any,
 ) -> str:
-    """Runs ``_write``; for a session also pins the agenda's time zone, which the answer shows the
-    times in. The zone comes from this container's memory of the agenda (a miss costs one
-    GetItem); a zone changed meanwhile fails the condition, and the write is tried once more with
-    the zone the diagnosis read. Returns the zone. Raises what ``diagnose`` says."""
-    # The retry pins the zone the diagnosis read instead of the remembered one, not both.
-    agenda_condition = write.pop("agenda_condition", None)
-    for attempt in range(2):
-        zone = agendas.zone_of(agenda_id) if kind is SESSIONS else "UTC"
-        condition = agenda_condition
-        if kind is SESSIONS:
-            zone_condition = AgendaRecord.timezone == zone
-            condition = zone_condition if condition is None else condition & zone_condition
+    """Runs ``_write`` on the agenda's version as this container last saw it (its head: a miss
+    costs one GetItem). A stale head fails the version condition; the diagnosis reads the agenda
+    (refreshing the head) and, when nothing else is wrong, the write is tried again. Returns the
+    agenda's time zone at the committed version, which a session's answer shows its times in.
+    Raises what ``diagnose`` says."""
+    for attempt in range(WRITE_ATTEMPTS):
+        head = head_of(agenda_id)
         try:
-            _write(kind, caller, record, agenda_condition=condition, **write)
+            _write(kind, caller, record, head, **write)
         except TransactionFailed as failure:
             error = diagnose(failure)
-            if kind is SESSIONS and attempt == 0 and error.error_code == "write_conflict":
+            if error.error_code == "write_conflict" and attempt + 1 < WRITE_ATTEMPTS:
                 continue
             raise error from failure
-        return zone
+        return head.timezone
     raise Conflict("The agenda changed while we wrote; try again.", code="write_conflict")
 
 
@@ -441,7 +459,7 @@ def create_item(
     agenda_condition = _cap_condition(kind)
     if kind is SESSIONS:
         agenda_condition &= _window_condition(fields)
-    zone = _write_with_zone(
+    zone = _write_on_head(
         kind,
         caller,
         agenda_id,
@@ -491,7 +509,7 @@ def replace_item(
         updated_at=iso(utcnow()),
         **fields,
     )
-    zone = _write_with_zone(
+    zone = _write_on_head(
         kind,
         caller,
         agenda_id,
@@ -523,11 +541,9 @@ def update_item(
     changes = kind.to_storage(sent)
     _check_uploads(changes)
     versions = if_match_versions(if_match)
-    for _attempt in range(_PATCH_ATTEMPTS):
+    for _attempt in range(WRITE_ATTEMPTS):
         try:
-            agenda, found = agendas.load_with_items(
-                agenda_id, [keys.content_sk(kind.name, item_id)], consistent=True
-            )
+            agenda, found = load_with_items(agenda_id, [keys.content_sk(kind.name, item_id)], consistent=True)
         except NotFound:
             raise NotFound("No agenda with this id.") from None
         error = _role_error(agenda, caller)
@@ -561,21 +577,16 @@ def update_item(
                 kind,
                 caller,
                 record,
+                agenda,  # pinned to the version read: the zone and the days are the ones read
                 item_condition=TableItem.pk.exists() & (ContentRecord.revision == current.revision),
-                # A session's answer shows its times in the zone read: pin it, like the window.
-                agenda_condition=(
-                    _window_condition(merged) & (AgendaRecord.timezone == agenda.timezone)
-                    if kind is SESSIONS
-                    else None
-                ),
                 references_of=sent_references,
             )
         except TransactionFailed as failure:
-            if failure.failed == {"item"}:
-                continue  # another write changed the item since we read it: merge into that
+            if not any(name.startswith("/") for name in failure.failed):
+                continue  # the item or the agenda changed since we read them: read and merge again
             error = _diagnose(kind, caller, agenda_id, item_id, failure, versions=versions, fields=merged)
             if error.error_code == "write_conflict":
-                continue  # the agenda's zone or days moved meanwhile: read and merge again
+                continue
             raise error from failure
         return _written(kind, record, agenda_id, agenda.timezone, base_url)
     raise Conflict("The item kept changing while we wrote; try again.", code="write_conflict")
@@ -590,11 +601,12 @@ def delete_item(
     ``Conflict(in_use)``."""
     _require_agenda_id(agenda_id, caller)
     versions = if_match_versions(if_match)
-    record = kind.record(keys.agenda_pk(agenda_id), keys.content_sk(kind.name, item_id))
-    for _attempt in range(_DELETE_ATTEMPTS):
-        agenda_condition: Condition | None = None
-        if kind.used_by is not None:
-            agenda, items = agendas.load_partition(agenda_id, consistent=True, kinds=("session",))
+    record = kind.record(keys.agenda_pk(agenda_id), keys.content_sk(kind.name, item_id), id=item_id)
+    for _attempt in range(WRITE_ATTEMPTS):
+        if kind.used_by is None:
+            agenda = head_of(agenda_id)
+        else:
+            agenda, items = load_partition(agenda_id, consistent=True, kinds=("session",))
             error = _role_error(agenda, caller)
             if error is not None:
                 raise error
@@ -606,24 +618,22 @@ def delete_item(
                 raise Conflict(
                     f"Sessions still use this {kind.name}; change or delete them first.", code="in_use"
                 ).with_extra({"session_ids": [s["id"] for s in users]})
-            agenda_condition = AgendaRecord.version == agenda.version
         try:
+            # Pinned to the version read: no session can have started using the item since.
             _write(
                 kind,
                 caller,
                 record,
+                agenda,
                 item_condition=_revision_condition(versions),
-                agenda_condition=agenda_condition,
                 count_change=-1,
                 remove=True,
             )
         except TransactionFailed as failure:
-            if agenda_condition is not None and failure.failed == {"agenda"}:
-                error = _diagnose(kind, caller, agenda_id, item_id, failure, versions=versions)
-                if error.error_code == "write_conflict":
-                    continue  # content changed between the check and the delete: check again
-                raise error from failure
-            raise _diagnose(kind, caller, agenda_id, item_id, failure, versions=versions) from failure
+            error = _diagnose(kind, caller, agenda_id, item_id, failure, versions=versions)
+            if error.error_code == "write_conflict":
+                continue  # the agenda moved on since the read (or the head was stale): again
+            raise error from failure
         logger.info("content deleted", extra={"agenda_id": agenda_id, "id": item_id})
         return
     raise Conflict("The agenda kept changing while we deleted; try again.", code="write_conflict")

@@ -28,7 +28,7 @@ from agenda_core.policy import OPERATIONS, OWNER
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination
 from agenda_core.schemas.members import MemberCreate, MemberPage, MemberPublic, MemberUpdate
-from agenda_core.services import agendas
+from agenda_core.services import agenda_partition
 from agenda_core.services.links import member_url
 from agenda_core.settings import get_settings
 
@@ -47,10 +47,10 @@ def _authorize(agenda: AgendaRecord, caller: Caller, operation: str, target: str
     """Raises ``NotFound`` when the caller may not even see the agenda, ``PermissionDenied`` when
     they see it but their role does not allow ``operation`` (policy.OPERATIONS)."""
     rule = OPERATIONS[operation]
-    role = agendas.role_of(agenda, caller)
+    role = agenda_partition.role_of(agenda, caller)
     if role in (rule.roles or ()) or (rule.on_self and role is not None and target == caller.user_id):
         return
-    if not agendas.is_visible(agenda, caller):
+    if not agenda_partition.is_visible(agenda, caller):
         raise NotFound("No agenda with this id or slug.")
     raise PermissionDenied(
         "Your role on this agenda does not allow this." if role else "You are not a member of this agenda.",
@@ -85,7 +85,7 @@ def list_members(
 ) -> MemberPage:
     """The agenda's members in the order they joined. Raises ``NotFound``, ``PermissionDenied``,
     ``InvalidCursor``."""
-    agenda, members = agendas.load_agenda_and_members(id_or_slug)
+    agenda, members = agenda_partition.load_agenda_and_members(id_or_slug)
     _authorize(agenda, caller, "members.list")
     fingerprint = query_fingerprint(route="members", agenda=agenda.id)
     key = signing_key().derive("cursor")

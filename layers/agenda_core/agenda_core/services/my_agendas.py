@@ -16,7 +16,7 @@ from agenda_core.db.records import AgendaRecord, MembershipRecord
 from agenda_core.db.transactions import storage_errors
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.my_agendas import MyAgendaPage, MyAgendaPublic
-from agenda_core.services import agendas, paging
+from agenda_core.services import agenda_partition, agendas, paging
 
 
 def _agendas_by_id(agenda_ids: list[str]) -> dict[str, AgendaRecord]:
@@ -51,7 +51,7 @@ def list_my_agendas(
     page = []
     for membership in memberships.records:
         record = records.get(membership.agenda_id)
-        role = agendas.role_of(record, caller) if record is not None else None
+        role = agenda_partition.role_of(record, caller) if record is not None else None
         if record is None or role is None:
             continue
         # The agenda's own representation (services/agendas.py), plus the member's role.
