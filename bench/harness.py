@@ -1,5 +1,11 @@
 """The stack every benchmark runs against: moto's server, the template's resources, the gateway.
 
+The gateway delivers the table's stream only when asked (`GatewayApp(streams="manual")`):
+`build_snapshots` pumps it once a dataset is seeded, so the snapshot function rebuilds each agenda
+once per batch instead of once per write, and checks that anonymous reads then answer from the
+snapshot (docs/design.md "Public snapshots"). Snapshots are built for `BASE_URL`, the base the code
+derives from the events the bench sends (Host: localhost), in the gateway and in every child.
+
 moto runs as a real HTTP server (not `mock_aws`) because the measured handlers run in other
 processes: they reach it through AWS_ENDPOINT_URL exactly as they would reach DynamoDB. It runs
 in this process, so the server's own CPU never shows in a measured child's `process_time`.
@@ -24,6 +30,9 @@ from local.gateway import RAW_HEADERS_KEY, GatewayApp, local_aws_environment
 from local.template import FunctionSpec, create_resources, function_environment, functions, load_template
 
 REGION = "us-east-1"
+# What `base_url_of` derives from the bench's events (Host: localhost, X-Forwarded-Proto: http):
+# snapshots must be built on it, or anonymous reads would render from the table (another host).
+BASE_URL = "http://localhost"
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 # Passed on to the measured children; everything else of this shell (AWS_CA_BUNDLE, profiles,
@@ -129,7 +138,10 @@ def running_stack() -> Iterator[Stack]:
             resources=refs,
             region=REGION,
             # The in-process handlers only seed and count requests: keep their INFO logs quiet.
-            env_overrides={"POWERTOOLS_LOG_LEVEL": "WARNING"},
+            env_overrides={"POWERTOOLS_LOG_LEVEL": "WARNING", "SNAPSHOT_BASE_URL": BASE_URL},
+            # Streams delivered by build_snapshots: after every write, the 300-session dataset
+            # would rebuild its snapshot 450 times.
+            streams="manual",
         )
         with undo_log_transactions(), replayed_reads():
             yield Stack(endpoint, refs, template, gateway, functions(template))
@@ -186,15 +198,10 @@ def api_event(
 
 
 def _build_event(gateway: GatewayApp, environ: dict[str, Any], match: Any, body: bytes) -> dict[str, Any]:
-    # local/ is being reworked: the event builder moved from GatewayApp.build_event to
-    # local.proxy.build_event(..., stage). Accept either rather than copy it here.
-    request_id = str(uuid.uuid4())
-    method = getattr(gateway, "build_event", None)
-    if method is not None:
-        return dict(method(environ, match, body, request_id))
     from local.proxy import build_event
 
-    return build_event(environ, match, body, request_id, gateway.stage)
+    binary_types = tuple(getattr(gateway, "binary_types", ()))  # the API's BinaryMediaTypes
+    return build_event(environ, match, body, str(uuid.uuid4()), gateway.stage, binary_types)
 
 
 def child_environment(stack: Stack, function_id: str, pycache_prefix: Path) -> dict[str, str]:
@@ -205,6 +212,8 @@ def child_environment(stack: Stack, function_id: str, pycache_prefix: Path) -> d
     """
     environment = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
     environment.update(function_environment(stack.template, function_id, stack.refs, region=REGION))
+    if "SNAPSHOT_BASE_URL" in environment:  # the snapshot function: build what the reads ask for
+        environment["SNAPSHOT_BASE_URL"] = BASE_URL
     for name, value in local_aws_environment(stack.endpoint, REGION).items():
         if value is not None:
             environment[name] = value

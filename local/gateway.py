@@ -32,15 +32,18 @@ from local.proxy import (
     request_path,
 )
 from local.routing import RouteTable
+from local.streams import StreamPump
 from local.template import (
     FunctionSpec,
     api_routes,
+    binary_media_types,
     default_refs,
     function_environment,
     functions,
     gateway_responses,
     load_template,
     stage_name,
+    stream_subscriptions,
 )
 
 __all__ = [
@@ -138,7 +141,10 @@ class GatewayApp:
     PUBLIC_BASE_URL and the Host of `request()`; without it, the code derives URLs per request.
     `aws_endpoint` becomes AWS_ENDPOINT_URL (None: unset, for moto's in-process `mock_aws`);
     `dynamodb_endpoint`, if given, AWS_ENDPOINT_URL_DYNAMODB (DynamoDB alone goes there).
-    `env_overrides` win over everything else.
+    `env_overrides` win over everything else. `streams` says how the template's DynamoDB stream
+    events reach their functions (local/streams.py): "after_writes" (after every request that may
+    write, before answering it: what tests want), or "manual" (the owner calls `pump_streams`, e.g.
+    from a background thread).
     """
 
     def __init__(
@@ -153,6 +159,7 @@ class GatewayApp:
         parameters: Mapping[str, Any] | None = None,
         region: str = "us-east-1",
         stage: str | None = None,
+        streams: str = "after_writes",
     ) -> None:
         self.template_path = Path(template_path).resolve()
         self.template = load_template(self.template_path)
@@ -166,11 +173,15 @@ class GatewayApp:
         self.stage = stage or stage_name(self.template, parameters) or "local"
         self.routes = RouteTable(api_routes(self.template, parameters))
         self.responses = gateway_responses(self.template, parameters)
+        self.binary_types = binary_media_types(self.template)
         self._functions = {
             logical_id: _Function(spec) for logical_id, spec in functions(self.template, parameters).items()
         }
         self._environment_applied = False
         self._environment_lock = threading.Lock()
+        self.streams = streams
+        self._pump: StreamPump | None = None
+        self._pump_lock = threading.Lock()
 
     # -- environment ---------------------------------------------------------------------------
 
@@ -245,8 +256,51 @@ class GatewayApp:
             return gateway_answer(
                 "MISSING_AUTHENTICATION_TOKEN", self.responses, request_id, environ, self.stage
             )
-        event = build_event(environ, match, body, request_id, self.stage)
-        return self._invoke(self._functions[match.route.function_id], event, request_id, environ)
+        event = build_event(environ, match, body, request_id, self.stage, self.binary_types)
+        answer = self._invoke(self._functions[match.route.function_id], event, request_id, environ)
+        if self.streams == "after_writes" and event["httpMethod"] not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                self.pump_streams()
+            except Exception:  # noqa: BLE001 - a stream consumer's trouble is not the request's
+                log.exception("delivering stream records failed")
+        return answer
+
+    # -- streams -------------------------------------------------------------------------------
+
+    def pump_streams(self) -> int:
+        """Delivers new DynamoDB stream records to their functions (local/streams.py)."""
+        with self._pump_lock:
+            if self._pump is None:
+                subscriptions = stream_subscriptions(self.template, self.parameters)
+                if not subscriptions:
+                    return 0
+                self._ensure_environment()
+                tables = {s.table_id: self.resources.get(s.table_id, s.table_id) for s in subscriptions}
+                self._pump = StreamPump(subscriptions, tables, self.invoke, self._streams_client, self.region)
+        return self._pump.pump()
+
+    def _streams_client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        # Account-based endpoints (<account>.streams-ddb...) are not emulated: the classic one is.
+        endpoint = self.aws_endpoint or f"https://streams.dynamodb.{self.region}.amazonaws.com"
+        return boto3.client(
+            "dynamodbstreams",
+            region_name=self.region,
+            endpoint_url=self.dynamodb_endpoint or endpoint,
+            config=Config(retries={"mode": "standard", "total_max_attempts": 3}),
+        )
+
+    def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        """Invokes a function as Lambda would (its container, its lock): the handler's result."""
+        self._ensure_environment()
+        function = self._functions[function_id]
+        with function.lock:
+            if function.loaded is None:
+                function.loaded = lambda_runtime.load_handler(function.spec, self.template_path.parent)
+            context = lambda_runtime.new_context(function.spec, self.region)
+            return function.loaded.handler(event, context)
 
     def request(
         self,

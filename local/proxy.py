@@ -39,8 +39,24 @@ BUILTIN: dict[str, tuple[int, str]] = {
 }
 
 
+def is_binary(content_type: str | None, binary_types: tuple[str, ...]) -> bool:
+    """API Gateway's rule for a request body: binary (base64 to the function) when its
+    Content-Type matches one of the API's binary media types (`*/*` matches all)."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    for pattern in binary_types:
+        kind, _, sub = pattern.lower().partition("/")
+        if pattern == "*/*" or (sub == "*" and media.startswith(kind + "/")) or media == pattern.lower():
+            return True
+    return False
+
+
 def build_event(
-    environ: Mapping[str, Any], match: Match, body: bytes, request_id: str, stage: str
+    environ: Mapping[str, Any],
+    match: Match,
+    body: bytes,
+    request_id: str,
+    stage: str,
+    binary_types: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The REST API proxy event (payload format 1.0) for this request."""
     method = str(environ.get("REQUEST_METHOD", "GET")).upper()
@@ -61,7 +77,10 @@ def build_event(
     host = next((v for k, v in sent if k.lower() == "host"), str(environ.get("SERVER_NAME") or ""))
     now = time.time()
     route = match.route
-    if body:
+    content_type = next((v for k, v in sent if k.lower() == "content-type"), None)
+    if body and is_binary(content_type, binary_types):
+        event_body, is_base64 = base64.b64encode(body).decode("ascii"), True
+    elif body:
         try:
             event_body, is_base64 = body.decode("utf-8"), False
         except UnicodeDecodeError:

@@ -30,6 +30,7 @@ from local.emulator import undo_log_transactions
 from local.gateway import GatewayApp, apply_environment, local_aws_environment
 from local.proxy import RAW_HEADERS_KEY
 from local.request_counter import AwsRequestCounter
+from local.streams import BackgroundPump
 from local.template import create_resources, load_template, unemulated_events
 
 REGION = "us-east-1"
@@ -321,10 +322,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             dynamodb_endpoint=dynamodb_endpoint,
             resources=resources,
             region=REGION,
+            # Stream events run as Lambda's event source mapping would: a few times a second.
+            streams="manual",
+            # Public snapshots are built for one base URL (services/snapshots.py); reads sent to
+            # another host (localhost vs 127.0.0.1) are rendered from the table instead.
+            env_overrides={"SNAPSHOT_BASE_URL": url},
         )
         server.set_app(with_local_routes(app, counter))
 
         agenda_id, warning = (None, None) if args.no_seed else seed(app)
+        stream_pump = BackgroundPump(app.pump_streams)
+        stream_pump.start()
         for event in unemulated_events(template):
             print(f"note: not run locally: {event} trigger")
         seconds = time.perf_counter() - started
@@ -335,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (KeyboardInterrupt, Stop):
             print("\nstopping", flush=True)
         finally:
+            stream_pump.stop()
             server.server_close()
     finally:
         if moto_server is not None:

@@ -214,8 +214,48 @@ def api_routes(template: Template | str | Path, parameters: Mapping[str, Any] | 
     return routes
 
 
+@dataclass(frozen=True)
+class StreamSubscription:
+    """A function's `Type: DynamoDB` event: which table's stream, which records, how many at once."""
+
+    function_id: str
+    table_id: str
+    batch_size: int
+    patterns: tuple[dict[str, Any], ...]  # FilterCriteria (EventBridge patterns); empty: all
+
+
+def stream_subscriptions(
+    template: Template | str | Path, parameters: Mapping[str, Any] | None = None
+) -> list[StreamSubscription]:
+    """Every `Type: DynamoDB` event whose stream is `!GetAtt <Table>.StreamArn` of this template."""
+    template = _as_template(template)
+    found = []
+    for logical_id in functions(template, parameters):
+        events = (template["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
+        for event in events.values():
+            if event.get("Type") != "DynamoDB":
+                continue
+            props = event.get("Properties") or {}
+            stream = props.get("Stream")
+            target = stream.get("Fn::GetAtt") if isinstance(stream, dict) else None
+            if isinstance(target, str):
+                target = target.split(".")
+            if not target or target[1:] != ["StreamArn"]:
+                continue
+            filters = (props.get("FilterCriteria") or {}).get("Filters") or []
+            found.append(
+                StreamSubscription(
+                    function_id=logical_id,
+                    table_id=str(target[0]),
+                    batch_size=int(props.get("BatchSize") or 100),
+                    patterns=tuple(json.loads(f["Pattern"]) for f in filters if "Pattern" in f),
+                )
+            )
+    return found
+
+
 def unemulated_events(template: Template | str | Path) -> list[str]:
-    """`Function: EventType` for the function triggers the dev server does not run (queues, streams...)."""
+    """`Function: EventType` for the function triggers the dev server does not run (queues...)."""
     template = _as_template(template)
     enabled = _enabled(template)
     found = []
@@ -223,7 +263,7 @@ def unemulated_events(template: Template | str | Path) -> list[str]:
         if not enabled(logical_id):
             continue
         for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
-            if event.get("Type") != "Api":
+            if event.get("Type") not in ("Api", "DynamoDB"):  # streams: local/streams.py
                 found.append(f"{logical_id}: {event.get('Type')}")
     return found
 
@@ -278,6 +318,15 @@ def stage_name(template: Template | str | Path, parameters: Mapping[str, Any] | 
             except Unresolvable:
                 return None
     return None
+
+
+def binary_media_types(template: Template | str | Path) -> tuple[str, ...]:
+    """The first AWS::Serverless::Api's BinaryMediaTypes, unescaped (`*~1*` is `*/*`)."""
+    template = _as_template(template)
+    for resource in _resources(template, "AWS::Serverless::Api").values():
+        types = (resource.get("Properties") or {}).get("BinaryMediaTypes") or []
+        return tuple(str(t).replace("~1", "/") for t in types)
+    return ()
 
 
 def gateway_responses(

@@ -333,9 +333,15 @@ def prepare_environment() -> None:
         os.environ.setdefault(name, value)
 
 
+# Functions no API route reaches (stream consumers): they have a handler, not an `app`.
+NOT_API = frozenset({"snapshots"})
+
+
 def function_names() -> list[str]:
-    """Every function directory with an app.py, in a stable order."""
-    return sorted(path.parent.name for path in FUNCTIONS_DIR.glob("*/app.py"))
+    """Every function directory with an app.py that serves routes, in a stable order."""
+    return sorted(
+        path.parent.name for path in FUNCTIONS_DIR.glob("*/app.py") if path.parent.name not in NOT_API
+    )
 
 
 def load_function(name: str) -> ModuleType:

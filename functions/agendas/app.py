@@ -1,4 +1,10 @@
-"""Agendas (API.md §3): the reference resource for every convention."""
+"""Agendas (API.md §3) and the public reads of API.md §5: the reference resource for every
+convention.
+
+Services are imported in the routes that use them, not here: the cold start serves the apps'
+read (the public snapshot, services/full_read.py), which needs neither the table's modules nor
+the write paths (docs/design.md "Cold starts"). Python imports each module once per container.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +31,9 @@ from agenda_core.http.params import (
     IfNoneMatch,
     PageSize,
 )
-from agenda_core.http.public_cache import PublicReadCache
-from agenda_core.http.request import base_url, page_url_builder
+from agenda_core.http.request import accepts_gzip, base_url, header, page_url_builder
 from agenda_core.http.resolver import make_handler
-from agenda_core.http.responses import documented, json_response, no_content, not_modified
+from agenda_core.http.responses import documented, json_response, no_content, not_modified, stored_json
 from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.agendas import (
     AgendaCreate,
@@ -40,11 +45,9 @@ from agenda_core.schemas.agendas import (
     ChangesPage,
 )
 from agenda_core.schemas.common import LocalDate, PerPage
-from agenda_core.services import agenda_updates, agendas, changes, full_agenda
-from agenda_core.settings import get_settings
+from agenda_core.services import full_read
 
 app = create_app()
-public_reads = PublicReadCache(get_settings().public_read_cache_seconds)
 
 
 @app.get(
@@ -62,6 +65,8 @@ def handle_list_agendas(
     per_page: Annotated[PerPage, Query()] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[Any]:
+    from agenda_core.services import agendas
+
     page = agendas.list_published(
         starts_after=starts_after,
         starts_before=starts_before,
@@ -83,6 +88,8 @@ def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = N
     assert caller.user_id is not None
 
     def create() -> Response[Any]:
+        from agenda_core.services import agendas
+
         created = agendas.create_agenda(caller, body, base_url(app))
         return json_response(created.body, 201, etag=created.etag, location=created.body.url)
 
@@ -98,29 +105,22 @@ def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = N
     },
 )
 def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = None) -> Response[Any]:
-    caller = current_caller()
-    root = base_url(app)
-
-    def hit(etag: str) -> bool:
-        return bool(if_none_match) and if_none_match_hit(if_none_match, etag)
-
-    def current_etag() -> tuple[str, bool]:
-        # One small read of the agenda item answers a conditional request (API.md §5).
-        return full_agenda.full_agenda_etag(caller, agenda_id, root)
-
-    if caller.is_anonymous:
-        return public_reads.respond(
-            (agenda_id, root),
-            if_none_match_hit=hit,
-            current_etag=current_etag if if_none_match else None,
-            render=lambda: full_agenda.read_full_agenda(caller, agenda_id, root),
+    read = full_read.read(current_caller(), agenda_id, base_url(app), if_none_match)
+    if read.not_modified:
+        return not_modified(read.etag, public=read.public)
+    if read.stored is not None:
+        return stored_json(
+            read.stored.gzip,
+            read.stored.text,
+            accepts_gzip=accepts_gzip(header(app, "Accept-Encoding")),
+            etag=read.etag,
+            headers={"Changes-Cursor": read.stored.changes_cursor},
         )
-    if if_none_match:
-        etag, public = current_etag()
-        if hit(etag):
-            return not_modified(etag, public=public)
-    full = full_agenda.read_full_agenda(caller, agenda_id, root)
-    return json_response(full.body, etag=full.etag, public=full.public, headers=full.headers)
+    assert read.rendered is not None
+    cursor = str(read.rendered["changes_cursor"])
+    return json_response(
+        read.rendered, etag=read.etag, public=read.public, headers={"Changes-Cursor": cursor}
+    )
 
 
 @app.get(
@@ -144,6 +144,8 @@ def handle_get_changes(
     per_page: PageSize = 20,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
+    from agenda_core.services import changes
+
     caller = current_caller()
     root = base_url(app)
     if if_none_match:
@@ -172,6 +174,8 @@ def handle_replace_agenda(
     agenda_id: AgendaId, body: AgendaReplace, if_match: IfMatch = None
 ) -> Response[Any]:
     caller = current_caller()
+    from agenda_core.services import agenda_updates
+
     updated = agenda_updates.replace_agenda(caller, agenda_id, body, if_match, base_url(app))
     return json_response(updated.body, etag=updated.etag)
 
@@ -183,6 +187,8 @@ def handle_replace_agenda(
 )
 def handle_update_agenda(agenda_id: AgendaId, body: AgendaUpdate, if_match: IfMatch = None) -> Response[Any]:
     caller = current_caller()
+    from agenda_core.services import agenda_updates
+
     updated = agenda_updates.update_agenda(caller, agenda_id, body, if_match, base_url(app))
     return json_response(updated.body, etag=updated.etag)
 
@@ -194,6 +200,8 @@ def handle_update_agenda(agenda_id: AgendaId, body: AgendaUpdate, if_match: IfMa
 )
 def handle_delete_agenda(agenda_id: AgendaId, if_match: IfMatch = None) -> Response[Any]:
     caller = current_caller()
+    from agenda_core.services import agendas
+
     agendas.delete_agenda(caller, agenda_id, if_match)
     return no_content()
 

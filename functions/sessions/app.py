@@ -14,11 +14,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from agenda_core.http.auth import current_caller
-from agenda_core.http.params import AgendaIdOrSlug, Cursor, PageSize
+from agenda_core.http.params import ETAG_HEADER, AgendaIdOrSlug, Cursor, IfNoneMatch, PageSize
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import make_handler
-from agenda_core.http.responses import documented, json_response
-from agenda_core.routes.content import ContentModels, add_content_routes
+from agenda_core.http.responses import documented
+from agenda_core.routes.content import NOT_MODIFIED, ContentModels, add_content_routes, read_response
 from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.common import LocalDate, prefixed_id_pattern
 from agenda_core.schemas.sessions import (
@@ -28,9 +28,9 @@ from agenda_core.schemas.sessions import (
     SessionReplace,
     SessionUpdate,
 )
-from agenda_core.services import content
-from agenda_core.services.content import SessionFilters
+from agenda_core.services import content_reads
 from agenda_core.services.content_kinds import SESSIONS
+from agenda_core.services.content_reads import ListQuery, SessionFilters
 
 app = create_app()
 
@@ -42,7 +42,7 @@ def _id_filter(prefix: str, what: str) -> Any:
 @app.get(
     "/v1/agendas/<agenda_id>/sessions",
     summary="List the agenda's sessions, by start time",
-    responses={200: documented(SessionPage, "A page of sessions.")},
+    responses={200: documented(SessionPage, "A page of sessions.", ETAG_HEADER), **NOT_MODIFIED},
 )
 def handle_list_sessions(
     agenda_id: AgendaIdOrSlug,
@@ -55,21 +55,20 @@ def handle_list_sessions(
     ] = None,
     per_page: PageSize = 20,
     cursor: Cursor = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    caller = current_caller()
-    listed = content.list_items(
-        SESSIONS,
-        caller,
+    filters = SessionFilters(
+        track_id=track_id, venue_id=venue_id, speaker_id=speaker_id, category_id=category_id, day=day
+    )
+    listed = content_reads.list_items(
+        current_caller(),
         agenda_id,
-        per_page=per_page,
-        cursor=cursor,
+        ListQuery(SESSIONS, per_page, cursor, filters),
         base_url=base_url(app),
         page_url=page_url_builder(app),
-        filters=SessionFilters(
-            track_id=track_id, venue_id=venue_id, speaker_id=speaker_id, category_id=category_id, day=day
-        ),
+        if_none_match=if_none_match,
     )
-    return json_response(listed.body, public=listed.public)
+    return read_response(listed)
 
 
 add_content_routes(

@@ -155,9 +155,9 @@ def test_a_session_of_a_published_agenda_bob_reads_like_anyone_is_no_violation()
 
 
 def test_a_content_reader_who_is_not_a_member_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agenda_core.services import content
+    from agenda_core.services import content_reads
 
-    read_item, require_visible = content.get_item, content._require_visible
+    read_item, require_visible = content_reads.get_item, content_reads._require_visible
 
     def signed_in_is_enough(agenda: Any, caller: Any) -> None:
         """The bug: authenticated taken for authorized."""
@@ -167,10 +167,10 @@ def test_a_content_reader_who_is_not_a_member_is_reported(monkeypatch: pytest.Mo
     def get_item_with_the_bug(*args: Any, **kwargs: Any) -> Any:
         # Only the item route: a list that showed bob the session would make it his to see.
         with monkeypatch.context() as patched:
-            patched.setattr(content, "_require_visible", signed_in_is_enough)
+            patched.setattr(content_reads, "_require_visible", signed_in_is_enough)
             return read_item(*args, **kwargs)
 
-    monkeypatch.setattr(content, "get_item", get_item_with_the_bug)
+    monkeypatch.setattr(content_reads, "get_item", get_item_with_the_bug)
     recorder, read, response = alice_reads_her_session()
     start = len(API.exchanges)
 

@@ -37,6 +37,7 @@ from local.template import (
     create_resources,
     function_environment,
     generate_secret_value,
+    stream_subscriptions,
     table_specs,
 )
 from tests.dev_server import REQUEST_SECONDS, STOP_SECONDS, Lines, dev_server, start_process
@@ -275,7 +276,9 @@ def test_real_template_routes_every_function_with_the_designed_routes() -> None:
     }
     routes = api_routes(template)
 
-    assert {route.function_id for route in routes} == functions
+    # Every function but the stream's (SnapshotsFunction: local/streams.py runs it) serves routes.
+    assert {route.function_id for route in routes} == functions - {"SnapshotsFunction"}
+    assert [s.function_id for s in stream_subscriptions(template)] == ["SnapshotsFunction"]
     # docs/design.md: the routes, and an ANY on every path.
     designed = {
         ("POST", "/v1/users", "UsersFunction"),
@@ -287,6 +290,7 @@ def test_real_template_routes_every_function_with_the_designed_routes() -> None:
         ("PUT", "/v1/agendas/{agenda_id}", "AgendasFunction"),
         ("PATCH", "/v1/agendas/{agenda_id}", "AgendasFunction"),
         ("DELETE", "/v1/agendas/{agenda_id}", "AgendasFunction"),
+        ("GET", "/v1/agendas/{agenda_id}/changes", "AgendasFunction"),
         ("GET", "/v1/health", "HealthFunction"),
         ("GET", "/v1/openapi.json", "DocsFunction"),
         ("GET", "/v1/docs", "DocsFunction"),

@@ -81,8 +81,8 @@ def test_overlapping_sessions_in_one_venue_conflict_and_both_carry_it(api, owner
     first_read, second_read = _session(api, owner, aid, first["id"]), _session(api, owner, aid, second["id"])
 
     assert first_read == {**first, "conflicts": [_venue_overlap(second, room["id"])]}
-    assert second_read == {**second, "conflicts": [_venue_overlap(first, room["id"])]}
-    assert "conflicts" not in second  # a write's answer leaves them out (the other sessions are not read)
+    assert second_read == second  # the write's answer showed the conflict it made, as a GET does
+    assert second["conflicts"] == [_venue_overlap(first, room["id"])]
     listed = api.request("GET", content_path(aid, "sessions"), headers=owner["headers"]).json()["sessions"]
     assert listed == [first_read, second_read]
     full = _full(api, owner, aid)
@@ -316,7 +316,8 @@ def clash(api, owner, agenda, room):
     assert published.status == 200
     first = create_session(api, owner, aid, venue_id=room["id"], **at("10:00", "11:00"))
     second = create_session(api, owner, aid, venue_id=room["id"], **at("10:30", "11:30"))
-    return first, second
+    # The public shapes: without the conflict the second write's answer showed its writer.
+    return first, {name: value for name, value in second.items() if name != "conflicts"}
 
 
 def test_conflicts_may_be_added_to_a_published_agenda_and_members_see_them(api, owner, agenda, room, clash):
@@ -459,19 +460,95 @@ def test_unpublishing_and_other_changes_ignore_conflicts(api, owner, agenda, roo
     assert (republish.status, republish.json()["code"]) == (409, "schedule_conflicts")
 
 
-def test_a_session_write_with_a_conflict_is_saved_and_answers_without_conflicts(api, owner, agenda, room):
+# --- what a write answers ------------------------------------------------------------------------
+
+
+def _read_as(api, who, agenda_id, session_id):
+    response = api.request("GET", content_path(agenda_id, "sessions", session_id), headers=who["headers"])
+    assert response.status == 200, response.body
+    return response
+
+
+def test_a_conflicting_write_is_saved_and_its_answer_shows_the_conflict_as_a_get_does(
+    api, owner, agenda, room, aws_calls
+):
     aid = agenda["id"]
     first = create_session(api, owner, aid, venue_id=room["id"], **at("10:00", "11:00"))
+    aws_calls.clear()
 
-    response = api.request(
+    created = api.request(
         "POST",
         content_path(aid, "sessions"),
         json_body=session_body(venue_id=room["id"], **at("10:00", "11:00")),
         headers=owner["headers"],
     )
+    writing = [call for call in aws_calls if call.startswith("dynamodb:")]
+    read = _read_as(api, owner, aid, created.json()["id"])
 
-    assert response.status == 201
-    assert "conflicts" not in response.json()
-    assert _session(api, owner, aid, response.json()["id"])["conflicts"] == [
-        _venue_overlap(first, room["id"])
+    assert created.status == 201
+    assert created.json()["conflicts"] == [
+        {"code": "venue_overlap", "session_id": first["id"], "venue_id": room["id"]}
     ]
+    assert (created.json(), created.header("ETag")) == (read.json(), read.header("ETag"))
+    # The bounded extra read: one Query of the agenda's sessions after the commit.
+    assert writing == ["dynamodb:TransactWriteItems", "dynamodb:Query"]
+
+
+def test_replace_and_patch_answers_show_the_conflicts_the_write_leaves(api, owner, agenda, room, other_room):
+    aid = agenda["id"]
+    ada = create_speaker(api, owner, aid)
+    first = create_session(
+        api, owner, aid, venue_id=room["id"], speaker_ids=[ada["id"]], **at("10:00", "11:00")
+    )
+    second = create_session(api, owner, aid, venue_id=other_room["id"], **at("12:00", "13:00"))
+    path = content_path(aid, "sessions", second["id"])
+
+    into_clash = api.request(
+        "PUT",
+        path,
+        json_body=session_body(
+            title=second["title"], venue_id=room["id"], speaker_ids=[ada["id"]], **at("10:30", "11:30")
+        ),
+        headers=owner["headers"],
+    )
+    after_put = _read_as(api, owner, aid, second["id"])
+    out_of_the_room = api.request(
+        "PATCH", path, json_body={"venue_id": other_room["id"]}, headers=owner["headers"]
+    )
+    after_patch = _read_as(api, owner, aid, second["id"])
+    cancelled = api.request("PATCH", path, json_body={"status": "cancelled"}, headers=owner["headers"])
+    after_cancel = _read_as(api, owner, aid, second["id"])
+
+    assert into_clash.json()["conflicts"] == [
+        _speaker_overlap(first, ada["id"]),
+        _venue_overlap(first, room["id"]),
+    ]
+    assert out_of_the_room.json()["conflicts"] == [_speaker_overlap(first, ada["id"])]
+    assert "conflicts" not in cancelled.json()
+    for answer, read in ((into_clash, after_put), (out_of_the_room, after_patch), (cancelled, after_cancel)):
+        assert answer.status == 200, answer.body
+        assert (answer.json(), answer.header("ETag")) == (read.json(), read.header("ETag"))
+
+
+def test_a_session_that_cannot_conflict_answers_without_reading_the_others(
+    api, owner, agenda, room, aws_calls
+):
+    """In no venue, not plenary, without speakers: no session can clash with it, so the answer
+    needs no Query and still carries the ETag a GET gives."""
+    aid = agenda["id"]
+    create_session(api, owner, aid, venue_id=room["id"], **at("10:00", "11:00"))
+    create_session(api, owner, aid, plenary=True, **at("10:00", "11:00"))
+    aws_calls.clear()
+
+    created = api.request(
+        "POST",
+        content_path(aid, "sessions"),
+        json_body=session_body(**at("10:00", "11:00")),
+        headers=owner["headers"],
+    )
+    writing = [call for call in aws_calls if call.startswith("dynamodb:")]
+    read = _read_as(api, owner, aid, created.json()["id"])
+
+    assert created.status == 201 and "conflicts" not in created.json()
+    assert (created.json(), created.header("ETag")) == (read.json(), read.header("ETag"))
+    assert writing == ["dynamodb:TransactWriteItems"]

@@ -8,6 +8,7 @@ from agenda_core.services.conflicts import (
     Conflict,
     SessionConflict,
     Slot,
+    can_conflict,
     conflicts_by_session,
     find_conflicts,
 )
@@ -263,3 +264,19 @@ def test_the_sweep_scales_with_overlapping_sessions_not_with_all_pairs():
         Conflict("speaker_overlap", ("ses_7_01000", "ses_extra"), speaker_id="spk_7_1000"),
     ]
     assert looks < 50 * len(slots)
+
+
+def test_a_slot_that_cannot_conflict_is_never_in_a_conflict():
+    """What a write's answer relies on to skip reading the other sessions (content_reads.written)."""
+    assert can_conflict(slot("a", 0, HOUR, "ven_1"))
+    assert can_conflict(slot("a", 0, HOUR, plenary=True))
+    assert can_conflict(slot("a", 0, HOUR, speakers=("spk_1",)))
+    assert not can_conflict(slot("a", 0, HOUR))
+    assert not can_conflict(slot("a", 0, HOUR, "ven_1", cancelled=True))
+    assert not can_conflict(slot("a", HOUR, HOUR, "ven_1"))
+    for seed in range(20):
+        slots = random_agenda(300, seed=seed)
+        in_conflict = {session_id for c in find_conflicts(slots) for session_id in c.session_ids}
+        assert in_conflict, seed  # the random agendas do clash
+        assert all(can_conflict(s) for s in slots if s.id in in_conflict), seed
+        assert any(not can_conflict(s) for s in slots), seed

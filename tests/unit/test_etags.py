@@ -24,3 +24,24 @@ def test_if_none_match_uses_weak_comparison():
     assert if_none_match_hit("*", etag)
     assert not if_none_match_hit('"4.x"', etag)
     assert not if_none_match_hit(None, etag)
+
+
+def test_if_none_match_parses_entity_tag_lists_and_junk_matches_nothing():
+    etag = make_etag(5, "full")
+    bare = etag.strip('"')
+    assert if_none_match_hit(f"  W/{etag} ", etag)
+    assert if_none_match_hit(f'"a,b", {etag}', etag)  # a comma inside a tag is not a separator
+    assert if_none_match_hit(f"junk, {etag}", etag)  # the junk element is skipped, the tag still counts
+    for junk in (
+        bare,
+        f"W/{bare}",
+        f'"{bare}',
+        f"{etag}x",
+        f"w/{etag}",
+        f"{etag} junk",
+        '""',
+        "",
+        ",",
+        "*, x",
+    ):
+        assert not if_none_match_hit(junk, etag), junk

@@ -2,7 +2,7 @@
 from agenda_core).
 
 An ETag is ``"<version>.<variant>"``: ``version`` is the agenda's change counter (every write
-under the agenda bumps it) and ``variant`` tells apart representations of the same version (the
+under the agenda bumps it), or a content item's own revision, and ``variant`` tells apart representations of the same version (the
 full agenda vs the agenda alone, what a member sees vs what the public sees, the base URL the
 ``url`` fields were built with). ``If-Match`` compares versions only: any representation of the
 current version proves the client saw the current state.
@@ -11,6 +11,7 @@ current version proves the client saw the current state.
 from __future__ import annotations
 
 import hashlib
+import re
 
 
 def make_etag(version: int, *variant: str) -> str:
@@ -44,14 +45,28 @@ def if_match_versions(header: str | None) -> set[int] | None:
     return _versions(header)
 
 
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text.
+# One element of an If-None-Match list, with the optional whitespace around it and its comma.
+_LIST_ELEMENT = re.compile(r'[ \t]*(?:(?:W/)?"(?P<tag>[\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)|[^,]*(?:,|$))')
+
+
+def _opaque_tags(header: str) -> list[str]:
+    """The opaque tags (without ``W/`` and quotes) of an entity-tag list; an element that is not an
+    entity-tag (unquoted, a stray quote, text after the tag) is skipped: it can match nothing."""
+    # The pattern matches at every position (its second branch takes anything up to a comma), so
+    # the elements follow one another with nothing skipped.
+    return [element["tag"] for element in _LIST_ELEMENT.finditer(header) if element["tag"] is not None]
+
+
 def if_none_match_hit(header: str | None, etag: str) -> bool:
-    """RFC 9110 §13.1.2 (weak comparison): does the client already hold this representation?"""
+    """RFC 9110 §13.1.2: does the client already hold this representation? Weak comparison (a
+    ``W/`` tag matches its strong twin), a list matches when any of its tags does, ``*`` matches
+    any current representation, and what is not an entity-tag matches nothing."""
     if header is None:
         return False
     if header.strip() == "*":
         return True
-    bare = etag.strip('"')
-    return any(raw.strip().removeprefix("W/").strip('"') == bare for raw in header.split(","))
+    return etag.strip('"') in _opaque_tags(header)
 
 
 def content_etag(text: str) -> str:

@@ -21,6 +21,10 @@ class Settings:
     signing_key_secret_arn: str
     cors_allow_origins: tuple[str, ...] = ()
     public_base_url: str = ""
+    # Public snapshots (services/snapshots.py): the bucket, and the base URL their `url` fields
+    # are built on (PUBLIC_BASE_URL when set, else the stack's API URL, SNAPSHOT_BASE_URL).
+    snapshot_bucket: str = ""
+    snapshot_base_url: str = ""
     enable_xray_sdk: bool = False
     service_name: str = "agenda-api"
 
@@ -56,9 +60,6 @@ class Settings:
     aws_connect_timeout_seconds: float = 1.0
     aws_read_timeout_seconds: float = 3.0
     retry_after_seconds: int = 1
-    # Anonymous reads of a published agenda may be served from a warm container's memory for
-    # this long (responses say max-age=60 anyway): http/public_cache.py.
-    public_read_cache_seconds: float = 5.0
     # A member map on the agenda item keeps permission checks on one item; cap it so it stays small.
     max_members_per_agenda: int = 100
     # Content per agenda (API.md §4): keeps the full-agenda read one bounded Query and its answer
@@ -93,9 +94,10 @@ def get_settings() -> Settings:
         signing_key_secret_arn=env.get("SIGNING_KEY_SECRET_ARN", ""),
         cors_allow_origins=_csv(env.get("CORS_ALLOW_ORIGINS", "")),
         public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        snapshot_bucket=env.get("SNAPSHOT_BUCKET", ""),
+        snapshot_base_url=(env.get("PUBLIC_BASE_URL") or env.get("SNAPSHOT_BASE_URL") or "").rstrip("/"),
         enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),
-        public_read_cache_seconds=float(env.get("PUBLIC_READ_CACHE_SECONDS", "5")),
         # Tunable per stage without a release; the defaults are RELIABILITY.md's.
         login_failures_per_email=int(env.get("LOGIN_FAILURES_PER_EMAIL", "5")),
         login_failures_per_ip=int(env.get("LOGIN_FAILURES_PER_IP", "20")),

@@ -13,7 +13,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from agenda_core.errors import PermissionDenied, Unauthorized
-from agenda_core.integrations.access_tokens import verify_access_token
 from agenda_core.policy import Rule
 from agenda_core.schemas.auth import ANONYMOUS, Caller, session_caller
 
@@ -48,6 +47,10 @@ def identify(value: str) -> Caller:
         if _api_tokens is None:
             raise Unauthorized("API tokens are not accepted here.", code="invalid_token")
         return _api_tokens(token)
+    # Imported when a token comes: an anonymous request (the apps' read) never loads the
+    # signing-key and JWT code, nor pays its import in a cold start.
+    from agenda_core.integrations.access_tokens import verify_access_token
+
     claims = verify_access_token(token)
     return session_caller(claims["sub"], claims.get("sid"))
 

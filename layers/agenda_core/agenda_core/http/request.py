@@ -66,3 +66,28 @@ def page_url_builder(app: APIGatewayRestResolver, param: str = "cursor") -> Any:
         return f"{root}{path}?{urlencode({**params, param: cursor})}"
 
     return page_url
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """RFC 9110 §12.5.3: does the client take ``Content-Encoding: gzip``? ``gzip`` (or ``x-gzip``)
+    or ``*`` with a q-value above 0, unless gzip itself is refused with ``q=0``. Junk reads as
+    "no" (the decompressed answer is never wrong)."""
+    if not accept_encoding:
+        return False
+    weights: dict[str, float] = {}
+    for part in accept_encoding.split(","):
+        coding, _, params = part.strip().partition(";")
+        weight = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                weight = 0.0
+        coding = coding.strip().lower()
+        if coding:
+            weights[coding] = weight
+    for coding in ("gzip", "x-gzip"):
+        if coding in weights:
+            return weights[coding] > 0
+    return weights.get("*", 0.0) > 0

@@ -46,7 +46,7 @@ _QUERY_CREDENTIALS = frozenset(
     {"access_token", "refresh_token", "token", "api_key", "apikey", "authorization", "password"}
 )
 _CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match"
-_CORS_EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed"
+_CORS_EXPOSE_HEADERS = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed, Changes-Cursor"
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -263,8 +263,10 @@ def _finish(response: dict[str, Any], event: dict[str, Any], rid: str) -> dict[s
     single["X-Request-Id"] = rid
     single["X-Content-Type-Options"] = "nosniff"
     single.setdefault("Cache-Control", PRIVATE_CACHE)
-    # Every answer may depend on who asks (API.md §1): caches must key on Authorization.
-    vary = ["Authorization"]
+    # Every answer may depend on who asks (API.md §1): caches must key on Authorization (and on
+    # what the route itself said it varies by, e.g. Accept-Encoding for stored gzip).
+    vary = ["Authorization", *(v.strip() for v in str(single.get("Vary") or "").split(",") if v.strip())]
+    vary = list(dict.fromkeys(vary))
     origin = _allowed_origin(event)
     if origin:
         single["Access-Control-Allow-Origin"] = origin

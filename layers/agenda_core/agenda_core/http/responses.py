@@ -8,7 +8,9 @@ success schema is still declared on each route (``responses=``), so OpenAPI is u
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -83,3 +85,23 @@ def documented(
     if headers:
         entry["headers"] = headers
     return entry
+
+
+def stored_json(
+    gzipped: bytes, text: Callable[[], str], *, accepts_gzip: bool, etag: str, headers: dict[str, str]
+) -> Response[Any]:
+    """JSON stored gzip-compressed (a public snapshot): the bytes as they are when the client
+    accepts gzip, else the decompressed text. Caches keep the two apart by Accept-Encoding."""
+    headers = {**headers, "ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Encoding"}
+    if accepts_gzip:
+        # Base64 text flagged isBase64Encoded: API Gateway sends the bytes (binary media types
+        # */*, template.yaml). Not a bytes body: Powertools' response validation would decode it.
+        response = Response(
+            status_code=200,
+            content_type=JSON,
+            body=base64.b64encode(gzipped).decode("ascii"),
+            headers={**headers, "Content-Encoding": "gzip"},
+        )
+        response.base64_encoded = True
+        return response
+    return Response(status_code=200, content_type=JSON, body=text(), headers=headers)

@@ -25,7 +25,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
-from agenda_core.etags import if_none_match_hit
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.params import (
@@ -40,9 +39,11 @@ from agenda_core.http.params import (
 )
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.responses import documented, json_response, no_content, not_modified
-from agenda_core.schemas.common import prefixed_id_pattern
-from agenda_core.services import content
+from agenda_core.schemas.common import PublicModel, prefixed_id_pattern
+from agenda_core.services import content, content_reads
+from agenda_core.services.agenda_partition import Representation
 from agenda_core.services.content_kinds import ContentKind
+from agenda_core.services.content_reads import NotModified
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,17 @@ def _renamed(handler: Callable[..., Response[Any]], name: str) -> Callable[..., 
     return route
 
 
+def read_response(found: Representation[PublicModel] | NotModified) -> Response[Any]:
+    """A GET's answer: 304 (empty body) when the client holds the current ETag, else 200."""
+    if isinstance(found, NotModified):
+        return not_modified(found.etag, public=found.public)
+    return json_response(found.body, etag=found.etag, public=found.public)
+
+
+# A GET's documented answers beside its 200.
+NOT_MODIFIED: dict[int | str, Any] = {304: {"description": "Not modified."}}
+
+
 def add_content_routes(
     app: APIGatewayRestResolver, kind: ContentKind, models: ContentModels, *, list_route: bool = True
 ) -> None:
@@ -96,25 +108,26 @@ def add_content_routes(
     if list_route:
 
         def handle_list(
-            agenda_id: AgendaIdOrSlug, per_page: PageSize = 20, cursor: Cursor = None
+            agenda_id: AgendaIdOrSlug,
+            per_page: PageSize = 20,
+            cursor: Cursor = None,
+            if_none_match: IfNoneMatch = None,
         ) -> Response[Any]:
-            caller = current_caller()
-            listed = content.list_items(
-                kind,
-                caller,
+            listed = content_reads.list_items(
+                current_caller(),
                 agenda_id,
-                per_page=per_page,
-                cursor=cursor,
+                content_reads.ListQuery(kind, per_page, cursor),
                 base_url=base_url(app),
                 page_url=page_url_builder(app),
+                if_none_match=if_none_match,
             )
-            return json_response(listed.body, public=listed.public)
+            return read_response(listed)
 
         handle_list.__name__ = f"handle_list_{plural}"
         app.get(
             collection,
             summary=f"List the agenda's {plural}",
-            responses={200: documented(models.page, f"A page of {plural}.")},
+            responses={200: documented(models.page, f"A page of {plural}.", ETAG_HEADER), **NOT_MODIFIED},
         )(handle_list)
 
     def handle_create(
@@ -141,19 +154,16 @@ def add_content_routes(
     def handle_get(
         agenda_id: AgendaIdOrSlug, item_id: ItemId, if_none_match: IfNoneMatch = None
     ) -> Response[Any]:
-        found = content.get_item(kind, current_caller(), agenda_id, item_id, base_url(app))
-        if if_none_match and if_none_match_hit(if_none_match, found.etag):
-            return not_modified(found.etag, public=found.public)
-        return json_response(found.body, etag=found.etag, public=found.public)
+        found = content_reads.get_item(
+            kind, current_caller(), agenda_id, item_id, base_url(app), if_none_match=if_none_match
+        )
+        return read_response(found)
 
     handle_get.__name__ = f"handle_get_{singular}"
     app.get(
         item,
         summary=f"A {singular}",
-        responses={
-            200: documented(models.public, f"The {singular}.", ETAG_HEADER),
-            304: {"description": "Not modified."},
-        },
+        responses={200: documented(models.public, f"The {singular}.", ETAG_HEADER), **NOT_MODIFIED},
     )(_renamed(handle_get, id_name))
 
     def handle_replace(

@@ -85,6 +85,14 @@ def find_conflicts(slots: Iterable[Slot]) -> list[Conflict]:
     return [conflict for _, conflict in found]
 
 
+def can_conflict(slot: Slot) -> bool:
+    """Could this slot conflict with any other at all? Not when cancelled or empty, nor when it is
+    in no venue, not plenary and without speakers (a plenary fills every venue, but a session with
+    no venue is in none of them): ``find_conflicts`` never reports such a slot."""
+    live = not slot.cancelled and slot.ends > slot.starts
+    return live and (slot.plenary or slot.venue_id is not None or bool(slot.speaker_ids))
+
+
 def conflicts_by_session(conflicts: Iterable[Conflict]) -> dict[str, list[SessionConflict]]:
     """Each conflict seen from both of its sessions, keyed by session id; no key without a conflict.
 

@@ -3,7 +3,7 @@
 Why: organisers arrive with their schedule in the format conference tools already export
 (shared/fixtures/c3voc). What: the conference becomes an agenda, rooms venues, tracks tracks,
 persons speakers and events sessions, each written through ``agendas.create_agenda`` and
-``content.create_item`` with the API's request schemas, so every rule of API.md §3-§4 applies.
+``content.add_item`` (the POST's write) with the API's request schemas, so every rule of API.md §3-§4 applies.
 Real exports break the format's own schema (upper-case acronyms, no time zone, frab days that
 run past midnight), so the import is lenient: it fixes what it can and lists every fix in
 ``ImportReport.notes``; a person or event the API still refuses is skipped and noted.
@@ -199,9 +199,10 @@ class _Import:
     # --- its content --------------------------------------------------------------------------
 
     def create(self, kind: ContentKind, data: Any) -> str:
-        body: Any = content.create_item(kind, self.caller, self.agenda_id, data, self.base_url).body
+        # Ids, not answers: a session's answer would cost a Query of the agenda's sessions.
+        item_id = content.add_item(kind, self.caller, self.agenda_id, data)
         self.counts[kind.plural] += 1
-        return str(body.id)
+        return item_id
 
     def venues(self, names: list[str]) -> None:
         venues = self.ids["venues"]

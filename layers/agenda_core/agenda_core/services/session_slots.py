@@ -61,3 +61,8 @@ def session_conflicts(sessions: Iterable[Mapping[str, Any]]) -> dict[str, list[d
         ]
         for session_id, entries in conflicts.conflicts_by_session(found).items()
     }
+
+
+def may_conflict(session: Mapping[str, Any]) -> bool:
+    """Whether the session could conflict with another (else its conflicts are known: none)."""
+    return conflicts.can_conflict(slot_of(session))
