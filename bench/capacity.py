@@ -10,7 +10,10 @@ so the units are computed instead, from the partition's items as DynamoDB sizes 
   counted like names), a set the sum of its elements;
 - a Query reads pages of at most 1 MB; each page costs its items' summed size rounded up to the
   next 4 KB, in units of 0.5 RCU per 4 KB eventually consistent, 1 RCU strongly consistent. A
-  filter does not reduce it: what the key condition reads is billed.
+  filter does not reduce it: what the key condition reads is billed;
+- a GetItem costs its item's size rounded up to 4 KB, at the same rates (at least one unit).
+
+An S3 GetObject (the public snapshot) consumes no read units: 0.
 """
 
 from __future__ import annotations
@@ -65,6 +68,31 @@ class ReadCost:
     strong_rcu: float  # ... and one strongly consistent read
     largest_item: int
     moto_reported: Any  # what moto answered to ReturnConsumedCapacity=TOTAL (for the record)
+    agenda_item: int = 0  # the agenda item's size: what a GetItem of it reads (a revalidation)
+
+    def units(self, operation: str, consistent: bool) -> float:
+        """What one request of an invocation consumes: a Query of the partition its price (later
+        pages included), a GetItem the agenda item's, anything else 0 (S3, a page already counted)."""
+        per_unit = 1.0 if consistent else 0.5
+        if operation == "Query":
+            return self.strong_rcu if consistent else self.eventual_rcu
+        if operation == "GetItem":
+            return max(1, math.ceil(self.agenda_item / UNIT)) * per_unit
+        if operation in ("BatchGetItem", "TransactGetItems", "Scan"):
+            return math.nan  # not priced here: which items it read is not recorded
+        return 0.0
+
+    def average_units(self, requests: dict[str, int], consistent: bool) -> float:
+        """Read units per invocation, averaged: `requests` maps each invocation's operations
+        ("Query", "GetObject", "" for none) to how many invocations sent exactly those."""
+        invocations = sum(requests.values())
+        if not invocations:
+            return math.nan
+        total = sum(
+            times * sum(self.units(op, consistent) for op in sequence.split("+") if op)
+            for sequence, times in requests.items()
+        )
+        return total / invocations
 
 
 def partition_cost(endpoint: str, table: str, partition_key: str) -> ReadCost:
@@ -80,9 +108,12 @@ def partition_cost(endpoint: str, table: str, partition_key: str) -> ReadCost:
     }
     sizes: list[int] = []
     reported = []
+    agenda_item = 0
     while True:
         page = client.query(**kwargs)
         sizes += [item_size(item) for item in page["Items"]]
+        heads = [item_size(item) for item in page["Items"] if item["sk"]["S"] == "#AGENDA"]
+        agenda_item = max([agenda_item, *heads])
         reported.append(page.get("ConsumedCapacity", {}).get("CapacityUnits"))
         if "LastEvaluatedKey" not in page:
             break
@@ -101,4 +132,5 @@ def partition_cost(endpoint: str, table: str, partition_key: str) -> ReadCost:
         strong_rcu=float(units),
         largest_item=max(sizes, default=0),
         moto_reported=reported[0] if len(reported) == 1 else reported,
+        agenda_item=agenda_item,
     )

@@ -12,7 +12,9 @@ handlers invoked in turn with the same event in the same process, or "handlers":
 the function's own handler again, e.g. with another event; without "event", the spec's).
 In `warm` mode every AWS request of every invocation is recorded (botocore is hooked after the
 imports, so nothing is added to what they cost): per handler, how often each sequence of
-operations happened ("Query", "Query+Query(next page)", "" for none: a cache hit).
+operations happened ("Query", "Query+Query (next page)", "GetObject", "" for none), the bytes
+each operation's answers carried, and the Content-Encoding of the handler's answers. In `cold`
+mode a stream handler's answer gives "batch_failures" (its batchItemFailures, counted).
 
 Nothing but `sys` and `time` (both loaded at interpreter start) is imported before the handler
 module: anything imported here first would be missing from the handler's measured import time.
@@ -46,12 +48,22 @@ class _Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _response_summary(response: object) -> tuple[int, int]:
-    """(statusCode, body length in bytes) of a proxy response; (0, 0) if it is not one."""
-    if isinstance(response, dict):
-        body = response.get("body") or ""
-        return int(response.get("statusCode") or 0), len(str(body).encode())
-    return 0, 0
+def _response_summary(response: object) -> tuple[int, int, str]:
+    """(statusCode, body length in bytes, Content-Encoding) of a proxy response; a base64 body
+    (API Gateway's binary answers: gzip bytes) counts its decoded bytes. (0, 0, "") if it is not
+    a proxy response (a stream handler's answer)."""
+    if not isinstance(response, dict):
+        return 0, 0, ""
+    body = str(response.get("body") or "")
+    size = len(body.encode())
+    if response.get("isBase64Encoded"):
+        size = len(body) * 3 // 4 - body[-2:].count("=")
+    headers = {str(k).lower(): v for k, v in (response.get("headers") or {}).items()}
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        if values:
+            headers.setdefault(str(name).lower(), values[0])
+    encoding = str(headers.get("content-encoding") or ("identity" if "statusCode" in response else ""))
+    return int(response.get("statusCode") or 0), size, encoding
 
 
 def _queued_ms() -> float:
@@ -84,17 +96,24 @@ def _peak_rss_mb() -> float:
 
 class _AwsCalls:
     """Every AWS HTTP request from now on: its operation (a Query's later page as "Query (next
-    page)") and the wall time spent waiting in it with the CPU idle (the emulator's share, which
-    runs in another process and is far slower than DynamoDB). Hooks botocore's Endpoint after
-    the imports, so it costs them nothing; with no botocore loaded it records nothing."""
+    page)"), the bytes of its answer (Content-Length: an S3 object's size) and the wall time spent
+    waiting in it with the CPU idle (the emulator's share, which runs in another process and is
+    far slower than DynamoDB). Hooks botocore's Endpoint after the handler's import, so it costs
+    that nothing; a handler that imports botocore only on its first request (the agendas function's
+    anonymous read) is hooked when it does (`_AfterImport`). Without botocore it records nothing."""
 
     def __init__(self) -> None:
         self.operations: list[str] = []
+        self.sizes: list[int] = []  # answer bytes, one per operation
         self.wait_ms = 0.0
         endpoint_module = sys.modules.get("botocore.endpoint")
         if endpoint_module is None:
-            return
-        endpoint_class = endpoint_module.Endpoint
+            sys.meta_path.insert(0, _AfterImport("botocore.endpoint", self._hook))  # type: ignore[arg-type]
+        else:
+            self._hook(endpoint_module)
+
+    def _hook(self, endpoint_module: object) -> None:
+        endpoint_class = getattr(endpoint_module, "Endpoint")  # noqa: B009 - a module, untyped here
         original = endpoint_class._do_get_response
         calls = self
 
@@ -103,11 +122,19 @@ class _AwsCalls:
             body = getattr(request, "body", b"") or b""
             if isinstance(body, str):
                 body = body.encode()
-            calls.operations.append(name + (" (next page)" if b'"ExclusiveStartKey"' in body else ""))
+            # Only a JSON body is looked into: a file-like one (S3's PutObject) would be consumed.
+            later_page = isinstance(body, bytes) and b'"ExclusiveStartKey"' in body
+            calls.operations.append(name + (" (next page)" if later_page else ""))
             wall, cpu, queued = time.perf_counter(), time.process_time(), _queued_ms()
+            size = 0
             try:
-                return original(endpoint, request, operation_model, context)
+                answer = original(endpoint, request, operation_model, context)
+                http_response = answer[0][0] if isinstance(answer[0], tuple) else None
+                if http_response is not None:
+                    size = int(http_response.headers.get("content-length") or 0)
+                return answer
             finally:
+                calls.sizes.append(size)
                 busy = (time.process_time() - cpu) * 1000 + (_queued_ms() - queued)
                 calls.wait_ms += max(0.0, (time.perf_counter() - wall) * 1000 - busy)
 
@@ -115,7 +142,34 @@ class _AwsCalls:
 
     def clear(self) -> None:
         self.operations.clear()
+        self.sizes.clear()
         self.wait_ms = 0.0
+
+
+class _AfterImport:
+    """A meta path finder that lets one module load as usual, then hands it to `then`, once."""
+
+    def __init__(self, name: str, then: object) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname: str, path: object, target: object = None) -> object:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # type: ignore[arg-type]
+        from importlib.machinery import PathFinder  # loaded with the interpreter: free
+
+        spec = PathFinder.find_spec(fullname, path)  # type: ignore[arg-type]
+        loader = getattr(spec, "loader", None)
+        if loader is None:
+            return spec
+        load, then = loader.exec_module, self.then
+
+        def exec_module(module: object) -> None:
+            load(module)
+            then(module)  # type: ignore[operator]
+
+        loader.exec_module = exec_module
+        return spec
 
 
 def main() -> None:
@@ -159,7 +213,9 @@ def main() -> None:
             response, error = None, f"{type(exc).__name__}: {exc}"
         wall3, cpu3 = time.perf_counter(), time.process_time()
         queued3 = _queued_ms()
-        status, size = _response_summary(response)
+        status, size, _ = _response_summary(response)
+        if isinstance(response, dict) and "batchItemFailures" in response:  # a stream handler
+            result["batch_failures"] = len(response["batchItemFailures"] or [])
         result.update(
             invoke_ms=(wall3 - wall2) * 1000,
             invoke_cpu_ms=(cpu3 - cpu2) * 1000,
@@ -195,7 +251,15 @@ def main() -> None:
         warmups, iterations = int(spec["warmups"]), int(spec["iterations"])
         series: dict[str, dict[str, object]] = {}
         for name, _, _ in handlers:
-            series[name] = {"cpu_ms": [], "wall_ms": [], "statuses": {}, "body_bytes": 0, "requests": {}}
+            series[name] = {
+                "cpu_ms": [],
+                "wall_ms": [],
+                "statuses": {},
+                "body_bytes": 0,
+                "requests": {},
+                "aws_bytes": {},
+                "encodings": {},
+            }
         for number in range(warmups + iterations):
             for name, function, text in handlers:
                 # Each invocation gets a fresh event and context, as Lambda gives it; built untimed.
@@ -204,11 +268,12 @@ def main() -> None:
                 wall_a, cpu_a = time.perf_counter(), time.process_time()
                 response = function(event, context)
                 wall_b, cpu_b = time.perf_counter(), time.process_time()
-                status, size = _response_summary(response)
+                status, size, encoding = _response_summary(response)
                 record = series[name]
-                statuses = record["statuses"]
-                assert isinstance(statuses, dict)
+                statuses, encodings = record["statuses"], record["encodings"]
+                assert isinstance(statuses, dict) and isinstance(encodings, dict)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
+                encodings[encoding] = encodings.get(encoding, 0) + 1
                 record["body_bytes"] = size
                 if number >= warmups:
                     for key, value in (("cpu_ms", cpu_b - cpu_a), ("wall_ms", wall_b - wall_a)):
@@ -219,6 +284,10 @@ def main() -> None:
                     assert isinstance(requests, dict)
                     sequence = "+".join(calls.operations)
                     requests[sequence] = requests.get(sequence, 0) + 1
+                    received = record["aws_bytes"]  # operation -> answer bytes, all invocations
+                    assert isinstance(received, dict)
+                    for operation, answer_bytes in zip(calls.operations, calls.sizes, strict=True):
+                        received[operation] = received.get(operation, 0) + answer_bytes
         result["handlers"] = series
 
     result["peak_rss_mb"] = _peak_rss_mb()

@@ -2,7 +2,9 @@
 
 A Lambda cold start is the interpreter start, the import of the handler module and the first
 invocation (where lazy clients are made). The interpreter start is the same for everyone, so what
-is timed, inside the child, is import + first invocation; see child.py.
+is timed, inside the child, is import + first invocation; see child.py. A function with API routes
+serves one request first (REPRESENTATIVE); one the table's stream triggers (functions/snapshots)
+gets one INSERT of a change record of the seeded agenda (bench/stream_event.py).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from typing import Any
 from bench.child import IMPORT_MARKER, PHASE_MARKER, RESULT_MARKER
 from bench.harness import ROOT, Stack, api_event, child_environment, layer_paths
 from bench.seed import PASSWORD, SeedData
+from bench.stream_event import change_insert, subscribed
 
 CHILD = Path(__file__).resolve().parent / "child.py"
 BARE = "bare boto3"
 
 # The request each function serves first: a GET where the function has one. Auth has only its
-# POST (and the argon2 verification in it is a real part of that cold start).
+# POST (and the argon2 verification in it is a real part of that cold start). The agendas
+# function's is the anonymous full read: the public snapshot, one S3 GetObject.
 Request = tuple[str, str, dict[str, str], Any]  # method, path, headers, JSON body
 REPRESENTATIVE: dict[str, Callable[[SeedData], Request]] = {
     "AgendasFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}", {}, None),
@@ -123,11 +127,27 @@ class ColdStart:
 
     @property
     def outcome(self) -> str:
-        """What the first invocation answered, e.g. "200", "502", "NotImplementedError: ..."."""
+        """What the first invocation answered, e.g. "200", "502", "NotImplementedError: ...", or
+        for a stream handler "no failed record"."""
         if not self.runs:
             return "no run succeeded"
         last = self.runs[-1]
-        return str(last["error"] or last["status"])
+        if last["error"]:
+            return str(last["error"])
+        if "batch_failures" in last:
+            failed = int(last["batch_failures"])
+            return f"{failed} failed record(s)" if failed else "no failed record"
+        return str(last["status"])
+
+    @property
+    def succeeded(self) -> bool:
+        """The first invocation worked: an HTTP answer below 500, or a batch with no failure."""
+        if not self.runs or self.runs[-1]["error"]:
+            return False
+        last = self.runs[-1]
+        if "batch_failures" in last:
+            return not int(last["batch_failures"])
+        return 0 < int(last["status"] or 0) < 500
 
 
 def _fallback_request(stack: Stack, function_id: str, data: SeedData) -> Request | None:
@@ -154,16 +174,23 @@ def targets(stack: Stack, data: SeedData, pycache: Path, site: Path | None) -> l
     for function_id, spec in stack.functions.items():
         make = REPRESENTATIVE.get(function_id)
         request = make(data) if make else _fallback_request(stack, function_id, data)
-        if request is None:
+        headers: dict[str, str] = {}
+        if request is not None:
+            method, path, headers, body = request
+            _, event = api_event(stack.gateway, method, path, headers=headers, json_body=body)
+            shown = f"{method} {event['resource']}" + (" + token" if "Authorization" in headers else "")
+        elif subscribed(stack, function_id):
+            event = change_insert(stack, function_id, data.agenda_id)
+            sort_key = event["Records"][0]["dynamodb"]["Keys"]["sk"]["S"]
+            shown = f"stream batch: 1 INSERT of CHANGES#<agenda_id> {sort_key}"
+        else:
             continue
-        method, path, headers, body = request
-        _, event = api_event(stack.gateway, method, path, headers=headers, json_body=body)
         if function_id == "AgendasFunction":
             agenda_event = event
         found.append(
             Target(
                 name=Path(spec.code_uri).name,
-                request=f"{method} {event['resource']}" + (" + token" if "Authorization" in headers else ""),
+                request=shown,
                 code_dir=str((ROOT / spec.code_uri).resolve()),
                 handler=spec.handler,
                 layer_dirs=[*layer_paths(spec), *packages],

@@ -1,19 +1,22 @@
 """Warm CPU per request of the full-agenda read, against the bare handler on the same agenda.
 
-For each dataset (bench/datasets.py), two measured containers:
+For each dataset (bench/datasets.py), one measured container: the agendas function with its
+environment as deployed, serving in turn
 
-- as deployed: the agendas function with its environment untouched (the anonymous read goes
-  through the 5 s micro-cache, `http/public_cache.py`) and the bare handler, taking turns on the
-  anonymous read of the agenda;
-- uncached: the same with `PUBLIC_READ_CACHE_SECONDS=0` (every anonymous read queries and
-  renders), plus the owner's read (consistent, never cached, conflicts computed), and the bare
-  handler, the three taking turns.
+- the anonymous full read with `Accept-Encoding: gzip`: the public snapshot's bytes as stored
+  (services/snapshots.py, one S3 GetObject, no DynamoDB request);
+- the same read without it: the snapshot decompressed;
+- the owner's read: one consistent Query, rendered (members always read the table);
+
+and the bare handler (one Query of the partition, json.dumps) on the same agenda. An agenda that
+could not be published is measured as its owner only.
 
 Handlers in one process take turns request by request, so whatever else the machine does
 weighs on all alike. CPU (process_time), not wall time: on Lambda CPU is what is billed and what
 a burst of readers queues on, while wall time here would mostly measure the emulator. The
 emulator runs in the parent process, so none of its work is counted in the child. Every AWS
-request of every measured invocation is recorded in the child (how many reads hit the cache).
+request of every measured invocation is recorded in the child, with the bytes of its answer
+(an S3 object's size), so read units and S3 traffic are per observed request, not assumed.
 """
 
 from __future__ import annotations
@@ -25,33 +28,59 @@ from typing import Any
 
 from bench.coldstart import BARE, Target, run_child
 from bench.datasets import Dataset
-from bench.harness import Stack, api_event
+from bench.harness import Snapshot, Stack, api_event
 
-CACHE_SETTING = "PUBLIC_READ_CACHE_SECONDS"
+AS_DEPLOYED = "as deployed"
+ANONYMOUS_GZIP = "agendas, anonymous, gzip"
+ANONYMOUS = "agendas, anonymous, plain"
+OWNER = "agendas, owner"
+ANONYMOUS_READS = (ANONYMOUS_GZIP, ANONYMOUS)
+S3_OPERATIONS = frozenset({"GetObject", "HeadObject", "PutObject", "DeleteObject"})
 
 
 @dataclass(frozen=True)
 class Series:
     """One handler's invocations in one measured container."""
 
-    name: str  # "agendas, anonymous" ...
+    name: str  # "agendas, anonymous, gzip" ...
     median_ms: float
     p95_ms: float
     wall_median_ms: float
-    body_bytes: int
+    body_bytes: int  # the last answer's body, decoded from base64 when it was binary
     statuses: dict[str, int]
     requests: dict[str, int]  # "Query" -> how many invocations sent exactly that; "" = none
+    aws_bytes: dict[str, int] = field(default_factory=dict)  # operation -> answer bytes, summed
+    encodings: dict[str, int] = field(default_factory=dict)  # Content-Encoding -> answers
 
     @property
     def invocations(self) -> int:
         return sum(self.requests.values())
+
+    def sent(self, operations: frozenset[str]) -> int:
+        """How many of these operations the measured invocations sent, in all."""
+        return sum(
+            times * sum(1 for op in sequence.split("+") if op in operations)
+            for sequence, times in self.requests.items()
+        )
+
+    def dynamodb_requests(self) -> int:
+        """DynamoDB requests sent, in all (anything not S3; a Query's later pages count)."""
+        return sum(
+            times * sum(1 for op in sequence.split("+") if op and op not in S3_OPERATIONS)
+            for sequence, times in self.requests.items()
+        )
+
+    def bytes_per(self, operation: str) -> float:
+        """The mean answer bytes of one `operation` (e.g. GetObject: the snapshot's size)."""
+        count = self.sent(frozenset({operation}))
+        return self.aws_bytes.get(operation, 0) / count if count else float("nan")
 
 
 @dataclass
 class Container:
     """One measured child: its handlers' series, the bare handler's among them."""
 
-    label: str  # "as deployed", "uncached"
+    label: str  # "as deployed", or a peer's name
     environment_note: str
     series: dict[str, Series] = field(default_factory=dict)
     error: str | None = None
@@ -75,10 +104,11 @@ class DatasetReads:
     iterations: int
     warmups: int
     containers: list[Container] = field(default_factory=list)
+    snapshot: Snapshot | None = None  # what the anonymous read serves (bench/harness.py)
 
-
-ANONYMOUS = "agendas, anonymous"
-OWNER = "agendas, owner"
+    @property
+    def deployed(self) -> Container | None:
+        return next((c for c in self.containers if c.label == AS_DEPLOYED), None)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -97,6 +127,8 @@ def _series(name: str, raw: dict[str, Any]) -> Series:
         body_bytes=int(raw["body_bytes"]),
         statuses=dict(raw["statuses"]),
         requests=dict(raw.get("requests", {})),
+        aws_bytes={k: int(v) for k, v in raw.get("aws_bytes", {}).items()},
+        encodings=dict(raw.get("encodings", {})),
     )
 
 
@@ -110,9 +142,10 @@ def run_container(
     workdir: Path,
     warmups: int,
     iterations: int,
+    bare_event: dict[str, Any] | None = None,
 ) -> Container:
     """One measured child: `agendas` (our function, or a peer: bench/peer_bench.py) serving
-    `handlers`, taking turns with the bare handler on the first handler's event."""
+    `handlers`, taking turns with the bare handler on `bare_event` (default: the first handler's)."""
     target = Target(
         name=f"{agendas.name}-{label.replace(' ', '_')}",
         request=agendas.request,
@@ -123,10 +156,8 @@ def run_container(
         spec=agendas.spec,
         isolated=agendas.isolated,
     )
-    entries = [
-        *handlers,
-        {"name": BARE, "code_dir": bare.code_dir, "handler": bare.handler, "event": handlers[0]["event"]},
-    ]
+    event = bare_event if bare_event is not None else handlers[0]["event"]
+    entries = [*handlers, {"name": BARE, "code_dir": bare.code_dir, "handler": bare.handler, "event": event}]
     extra = {"warmups": warmups, "iterations": iterations, "handlers": entries}
     container = Container(label, note)
     result, stderr = run_child(target, "warm", workdir, extra=extra)
@@ -142,13 +173,14 @@ def measure(
     stack: Stack,
     targets: list[Target],
     datasets: list[Dataset],
+    snapshots: dict[str, Snapshot],
     owner_auth: dict[str, str],
     workdir: Path,
     warmups: int,
     iterations: int,
 ) -> list[DatasetReads]:
-    """Both containers for every dataset (only the uncached one, owner only, for an agenda that
-    could not be published)."""
+    """The as-deployed container of every dataset (owner only for an agenda that could not be
+    published). `snapshots` (by agenda id) are what bench/harness.build_snapshots checked."""
     agendas = next((t for t in targets if t.name == "agendas"), None)
     bare = next((t for t in targets if t.name == BARE), None)
     if agendas is None or bare is None:
@@ -157,36 +189,27 @@ def measure(
     for dataset in datasets:
         path = f"/v1/agendas/{dataset.agenda_id}"
         _, anonymous = api_event(stack.gateway, "GET", path)
+        _, packed = api_event(stack.gateway, "GET", path, headers={"Accept-Encoding": "gzip"})
         _, owner = api_event(stack.gateway, "GET", path, headers=owner_auth)
-        reads = DatasetReads(dataset, iterations, warmups)
+        reads = DatasetReads(dataset, iterations, warmups, snapshot=snapshots.get(dataset.agenda_id))
+        handlers = [{"name": OWNER, "event": owner}]
         if dataset.published:
-            reads.containers.append(
-                run_container(
-                    "as deployed",
-                    f"{CACHE_SETTING} unset (5 s)",
-                    agendas,
-                    bare,
-                    [{"name": ANONYMOUS, "event": anonymous}],
-                    agendas.environment,
-                    workdir,
-                    warmups,
-                    iterations,
-                )
-            )
-        uncached_handlers = [{"name": OWNER, "event": owner}]
-        if dataset.published:
-            uncached_handlers.insert(0, {"name": ANONYMOUS, "event": anonymous})
+            handlers[:0] = [
+                {"name": ANONYMOUS_GZIP, "event": packed},
+                {"name": ANONYMOUS, "event": anonymous},
+            ]
         reads.containers.append(
             run_container(
-                "uncached",
-                f"{CACHE_SETTING}=0",
+                AS_DEPLOYED,
+                "the agendas function's environment as the template sets it",
                 agendas,
                 bare,
-                uncached_handlers,
-                {**agendas.environment, CACHE_SETTING: "0"},
+                handlers,
+                agendas.environment,
                 workdir,
                 warmups,
                 iterations,
+                bare_event=anonymous,
             )
         )
         found.append(reads)

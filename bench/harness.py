@@ -156,6 +156,55 @@ def quiet() -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A published agenda's public snapshot, as an anonymous reader gets it."""
+
+    agenda_id: str
+    gzip_bytes: int  # what S3 stores, and what a client accepting gzip receives
+    json_bytes: int  # the same answer decompressed
+    version: int
+
+
+def build_snapshots(stack: Stack, agenda_ids: list[str]) -> dict[str, Snapshot]:
+    """Delivers the table's stream (the snapshot function rebuilds every agenda written since the
+    last delivery, once per batch), then checks that each agenda's anonymous read is its snapshot:
+    gzip bytes as stored to a client accepting gzip, the same text decompressed to one that does
+    not, one S3 GetObject and no DynamoDB request for either. Raises RuntimeError otherwise."""
+    import gzip
+
+    from bench.ddb_requests import recording  # imports this module: not at the top
+
+    with quiet():
+        stack.gateway.pump_streams()
+    found = {}
+    for agenda_id in agenda_ids:
+        path = f"/v1/agendas/{agenda_id}"
+        with quiet(), recording() as calls:
+            packed = stack.gateway.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            plain = stack.gateway.request("GET", path)
+        problems = []
+        if packed.status != 200 or plain.status != 200:
+            problems.append(f"HTTP {packed.status} / {plain.status}")
+        elif packed.header("Content-Encoding") != "gzip":
+            problems.append(
+                f"Content-Encoding {packed.header('Content-Encoding')!r} to a client accepting gzip"
+            )
+        elif gzip.decompress(packed.body) != plain.body:
+            problems.append("the gzip answer is not the plain answer compressed")
+        operations = [f"{c.service}.{c.operation}" for c in calls]
+        if operations != ["s3.GetObject", "s3.GetObject"]:
+            problems.append(f"sent {operations or 'nothing'}, not one S3 GetObject each")
+        if problems:
+            raise RuntimeError(
+                f"the anonymous read of {agenda_id} is not its snapshot: {'; '.join(problems)}"
+            )
+        found[agenda_id] = Snapshot(
+            agenda_id, len(packed.body), len(plain.body), int(plain.json()["version"])
+        )
+    return found
+
+
 def api_event(
     gateway: GatewayApp,
     method: str,

@@ -11,7 +11,7 @@ import math
 
 from bench.capacity import ReadCost
 from bench.coldstart import BARE, ColdStart
-from bench.cpu import ANONYMOUS, Container, DatasetReads, Series
+from bench.cpu import ANONYMOUS, ANONYMOUS_GZIP, AS_DEPLOYED, Container, DatasetReads, Series
 from bench.peer_bench import PEERS, PeerReads
 
 OURS = "agendas"
@@ -30,18 +30,16 @@ def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
 
 
-def _logical(sequence: str) -> int:
-    return len([op for op in sequence.split("+") if op and "(next page)" not in op])
-
-
 def _rcu(series: Series | None, cost: ReadCost | None) -> str:
-    """Read units per request, eventually consistent (every stack here reads anonymously): the
-    partition's price times the Queries each invocation sent, averaged over the invocations."""
+    """Read units per request, eventually consistent (every stack here reads anonymously), priced
+    from the requests each invocation sent (bench/capacity.py: a Query the partition's price, an S3
+    GetObject 0), averaged over the invocations."""
     if series is None or cost is None or not series.invocations:
         return "n/a"
-    reads = sum(times * _logical(sequence) for sequence, times in series.requests.items())
-    average = cost.eventual_rcu * reads / series.invocations
-    return f"{average:g}" if reads == series.invocations else f"{average:.2f} avg"
+    average = cost.average_units(series.requests, consistent=False)
+    return (
+        "n/a" if math.isnan(average) else f"{average:g}" if average == round(average, 2) else f"{average:.2f}"
+    )
 
 
 def _requests(series: Series) -> str:
@@ -112,7 +110,8 @@ def _summary(
 ) -> list[str]:
     by_name = {c.name: c for c in cold}
     bare = by_name.get(BARE)
-    ours = [r for r in reads if _container(r, "as deployed")]  # published: the anonymous read exists
+    # Published: the anonymous read exists.
+    ours = [r for r in reads if (c := _container(r, AS_DEPLOYED)) is not None and ANONYMOUS in c.series]
     theirs = {r.dataset.key: r for r in peers}
     keys = [r.dataset.key for r in ours]
     rows = [
@@ -120,12 +119,12 @@ def _summary(
             f"**ours** (`{OURS}`), {shown}",
             by_name.get(OURS),
             bare,
-            [(_container(r, label), ANONYMOUS, costs.get(r.dataset.key)) for r in ours],
+            [(_container(r, AS_DEPLOYED), name, costs.get(r.dataset.key)) for r in ours],
             "(reference)",
         )
-        for label, shown in (
-            ("as deployed", "as deployed (5 s micro-cache)"),
-            ("uncached", "uncached (every read a miss)"),
+        for name, shown in (
+            (ANONYMOUS_GZIP, "the public snapshot, gzip as stored"),
+            (ANONYMOUS, "the public snapshot, decompressed"),
         )
     ]
     for peer in PEERS:
@@ -133,7 +132,7 @@ def _summary(
             (_peer_container(theirs.get(key), peer.name), peer.name, costs.get(key)) for key in keys
         ]
         rows.append(_row(peer.name, by_name.get(peer.name), bare, warm, _answer(peers, peer.name)))
-    floor: Warm = [(_container(r, "uncached"), BARE, costs.get(r.dataset.key)) for r in ours]
+    floor: Warm = [(_container(r, AS_DEPLOYED), BARE, costs.get(r.dataset.key)) for r in ours]
     rows.append(_row("bare boto3 handler (the floor)", bare, bare, floor, "-"))
     headings = [
         "stack",

@@ -49,6 +49,11 @@ from typing import Any, Literal
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 LAYER_DIR = ROOT / "layers" / "agenda_core"
+if str(LAYER_DIR) not in sys.path:
+    sys.path.insert(0, str(LAYER_DIR))
+
+from agenda_core.content_names import CONTENT  # noqa: E402 - the layer is on sys.path only now
+
 OUTPUT = FUNCTIONS_DIR / "docs" / "openapi.json"
 
 TITLE = "Agenda API"
@@ -129,13 +134,7 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
 # session references), `write_conflict` (a race that kept losing) and `idempotency_in_progress`;
 # 412 for a stale If-Match; 422 for a body breaking a rule (times outside the agenda's days,
 # unknown references). The item GET's 304 is declared by the route itself.
-_CONTENT_ITEM_IDS = {
-    "sessions": "session_id",
-    "speakers": "speaker_id",
-    "tracks": "track_id",
-    "venues": "venue_id",
-    "categories": "category_id",
-}
+_CONTENT_ITEM_IDS = {kind.plural: kind.id_param for kind in CONTENT}  # agenda_core/content_names.py
 for _plural, _item_id in _CONTENT_ITEM_IDS.items():
     _collection = f"/v1/agendas/{{agenda_id}}/{_plural}"
     _item = f"{_collection}/{{{_item_id}}}"

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from agenda_core.etags import if_none_match_hit
+from agenda_core.etags import gzip_variant, if_none_match_hit
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.params import (
@@ -107,7 +107,13 @@ def handle_create_agenda(body: AgendaCreate, idempotency_key: IdempotencyKey = N
 def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = None) -> Response[Any]:
     read = full_read.read(current_caller(), agenda_id, base_url(app), if_none_match)
     if read.not_modified:
-        return not_modified(read.etag, public=read.public)
+        # The tag the client holds: the gzip-coded snapshot has its own (etags.gzip_variant).
+        held = gzip_variant(read.etag)
+        tag = held if if_none_match_hit(if_none_match, held) else read.etag
+        answer = not_modified(tag, public=read.public)
+        if read.public:
+            answer.headers["Vary"] = "Accept-Encoding"
+        return answer
     if read.stored is not None:
         return stored_json(
             read.stored.gzip,

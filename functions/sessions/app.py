@@ -18,38 +18,31 @@ from agenda_core.http.params import ETAG_HEADER, AgendaIdOrSlug, Cursor, IfNoneM
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented
-from agenda_core.routes.content import NOT_MODIFIED, ContentModels, add_content_routes, read_response
+from agenda_core.routes.content import NOT_MODIFIED, add_content_routes, read_response
 from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.common import LocalDate, prefixed_id_pattern
-from agenda_core.schemas.sessions import (
-    SessionCreate,
-    SessionPage,
-    SessionPublic,
-    SessionReplace,
-    SessionUpdate,
-)
 from agenda_core.services import content_reads
-from agenda_core.services.content_kinds import SESSIONS
+from agenda_core.services.content_kinds import CATEGORIES, SESSIONS, SPEAKERS, TRACKS, VENUES, ContentKind
 from agenda_core.services.content_reads import ListQuery, SessionFilters
 
 app = create_app()
 
 
-def _id_filter(prefix: str, what: str) -> Any:
-    return Query(pattern=prefixed_id_pattern(prefix), description=f"Only sessions {what}.")
+def _id_filter(kind: ContentKind, what: str) -> Any:
+    return Query(pattern=prefixed_id_pattern(kind.names.prefix), description=f"Only sessions {what}.")
 
 
 @app.get(
     "/v1/agendas/<agenda_id>/sessions",
     summary="List the agenda's sessions, by start time",
-    responses={200: documented(SessionPage, "A page of sessions.", ETAG_HEADER), **NOT_MODIFIED},
+    responses={200: documented(SESSIONS.page, "A page of sessions.", ETAG_HEADER), **NOT_MODIFIED},
 )
 def handle_list_sessions(
     agenda_id: AgendaIdOrSlug,
-    track_id: Annotated[str | None, _id_filter("trk", "in this track")] = None,
-    venue_id: Annotated[str | None, _id_filter("ven", "in this venue")] = None,
-    speaker_id: Annotated[str | None, _id_filter("spk", "with this speaker")] = None,
-    category_id: Annotated[str | None, _id_filter("cat", "in this category")] = None,
+    track_id: Annotated[str | None, _id_filter(TRACKS, "in this track")] = None,
+    venue_id: Annotated[str | None, _id_filter(VENUES, "in this venue")] = None,
+    speaker_id: Annotated[str | None, _id_filter(SPEAKERS, "with this speaker")] = None,
+    category_id: Annotated[str | None, _id_filter(CATEGORIES, "in this category")] = None,
     day: Annotated[
         LocalDate | None, Query(description="Only sessions starting on this local date (the agenda's zone).")
     ] = None,
@@ -71,18 +64,7 @@ def handle_list_sessions(
     return read_response(listed)
 
 
-add_content_routes(
-    app,
-    SESSIONS,
-    ContentModels(
-        create=SessionCreate,
-        replace=SessionReplace,
-        update=SessionUpdate,
-        public=SessionPublic,
-        page=SessionPage,
-    ),
-    list_route=False,
-)
+add_content_routes(app, SESSIONS, list_route=False)
 
 lambda_handler = make_handler(app)
 gc.freeze()  # STYLE.md 5.13: import-time objects never need collecting; keep them out of GC passes

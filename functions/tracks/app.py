@@ -9,19 +9,12 @@ import gc
 gc.disable()
 
 from agenda_core.http.resolver import make_handler
-from agenda_core.routes.content import ContentModels, add_content_routes
+from agenda_core.routes.content import add_content_routes
 from agenda_core.routes.wiring import create_app
-from agenda_core.schemas.tracks import TrackCreate, TrackPage, TrackPublic, TrackReplace, TrackUpdate
 from agenda_core.services.content_kinds import TRACKS
 
 app = create_app()
-add_content_routes(
-    app,
-    TRACKS,
-    ContentModels(
-        create=TrackCreate, replace=TrackReplace, update=TrackUpdate, public=TrackPublic, page=TrackPage
-    ),
-)
+add_content_routes(app, TRACKS)
 
 lambda_handler = make_handler(app)
 gc.freeze()  # STYLE.md 5.13: import-time objects never need collecting; keep them out of GC passes

@@ -9,19 +9,12 @@ import gc
 gc.disable()
 
 from agenda_core.http.resolver import make_handler
-from agenda_core.routes.content import ContentModels, add_content_routes
+from agenda_core.routes.content import add_content_routes
 from agenda_core.routes.wiring import create_app
-from agenda_core.schemas.venues import VenueCreate, VenuePage, VenuePublic, VenueReplace, VenueUpdate
 from agenda_core.services.content_kinds import VENUES
 
 app = create_app()
-add_content_routes(
-    app,
-    VENUES,
-    ContentModels(
-        create=VenueCreate, replace=VenueReplace, update=VenueUpdate, public=VenuePublic, page=VenuePage
-    ),
-)
+add_content_routes(app, VENUES)
 
 lambda_handler = make_handler(app)
 gc.freeze()  # STYLE.md 5.13: import-time objects never need collecting; keep them out of GC passes

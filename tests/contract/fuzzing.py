@@ -36,6 +36,7 @@ from hypothesis import HealthCheck
 from schemathesis.auths import AuthContext, CachingAuthProvider, set_on_case
 from schemathesis.wfc.escalation import escalating_provider
 
+from agenda_core import content_names
 from tests.contract.conftest import ItemKey, committed_document, item_keys
 
 MAX_EXAMPLES = 40
@@ -132,13 +133,7 @@ SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {
     "PATCH /v1/agendas/{agenda_id}": ("icon",),
 }
 # Agenda content (API.md §4): plural -> the item id's path parameter.
-CONTENT = {
-    "sessions": "session_id",
-    "speakers": "speaker_id",
-    "tracks": "track_id",
-    "venues": "venue_id",
-    "categories": "category_id",
-}
+CONTENT = {kind.plural: kind.id_param for kind in content_names.CONTENT}
 for _plural, _item_id in CONTENT.items():
     SERVER_ISSUED_QUERY[f"GET /v1/agendas/{{agenda_id}}/{_plural}"] = ("cursor",)
 # A speaker's photo is an upload id (API.md §6), like an agenda's icon.

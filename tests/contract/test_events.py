@@ -109,7 +109,10 @@ for _plural, (_singular, _) in CONTENT.items():
             f"{_plural}/delete_{_singular}.json": 204,
         }
     )
-EVENT_FILES = sorted(path.relative_to(EVENTS_DIR).as_posix() for path in EVENTS_DIR.rglob("*.json"))
+# API Gateway events, one per route; stream events (a "Records" list) go to functions/snapshots.
+_ALL_EVENTS = sorted(path.relative_to(EVENTS_DIR).as_posix() for path in EVENTS_DIR.rglob("*.json"))
+STREAM_EVENT_FILES = [n for n in _ALL_EVENTS if "Records" in json.loads((EVENTS_DIR / n).read_text("utf-8"))]
+EVENT_FILES = [name for name in _ALL_EVENTS if name not in STREAM_EVENT_FILES]
 
 ID = re.compile(r"^(usr|agd)_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -179,6 +182,15 @@ def test_every_route_has_an_event() -> None:
 
 def test_every_event_has_an_expected_status() -> None:
     assert sorted(EVENT_FILES) == sorted(EXPECTED_STATUS)
+
+
+@pytest.mark.parametrize("name", STREAM_EVENT_FILES)
+def test_a_stream_event_is_handled_by_the_snapshot_function(name: str, gateway: Any) -> None:
+    """`sam local invoke SnapshotsFunction -e events/snapshots/...`: the change of an agenda that
+    does not exist (any more) removes its snapshot and reports no failure."""
+    event = json.loads((EVENTS_DIR / name).read_text("utf-8"))
+
+    assert gateway.invoke("SnapshotsFunction", event) == {"batchItemFailures": []}
 
 
 @pytest.mark.parametrize("name", EVENT_FILES)

@@ -39,6 +39,7 @@ def id_taking_operations() -> list[str]:
 # What each operation sends; {agenda}, {target} and {token} are filled per cell.
 REQUESTS: dict[str, dict[str, Any]] = {
     "GET /v1/agendas/{agenda_id}": {},
+    "GET /v1/agendas/{agenda_id}/changes": {},
     "PUT /v1/agendas/{agenda_id}": {"body": agenda_body(name="Replaced")},
     "PATCH /v1/agendas/{agenda_id}": {"body": {"name": "Patched"}},
     "DELETE /v1/agendas/{agenda_id}": {},

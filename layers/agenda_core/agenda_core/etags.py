@@ -72,3 +72,14 @@ def if_none_match_hit(header: str | None, etag: str) -> bool:
 def content_etag(text: str) -> str:
     """A strong ETag for a representation with no version of its own: a digest of its bytes."""
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
+
+
+def gzip_variant(etag: str) -> str:
+    """The strong ETag of the gzip-coded form of a representation (RFC 9110 §8.8.3: another
+    content coding is another representation, so another strong tag): ``"<tag>-gzip"``."""
+    return f'{etag[:-1]}-gzip"' if etag.endswith('"') else etag
+
+
+def if_none_match_hit_any_coding(header: str | None, etag: str) -> bool:
+    """``if_none_match_hit`` for a representation served plain or gzip-coded."""
+    return if_none_match_hit(header, etag) or if_none_match_hit(header, gzip_variant(etag))

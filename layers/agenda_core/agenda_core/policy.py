@@ -6,13 +6,15 @@ carries every scope), and, for operations on an agenda, which member roles may p
 edge (``agenda_core.http.auth``) enforces authentication and scope before any route runs; the
 services enforce roles with DynamoDB conditions built from the same rules. A route with no entry
 here is refused at run time and fails ``tests/contract/test_policy.py`` and ``make openapi``.
-(A leaf: imports nothing from agenda_core.)
+(A leaf: imports nothing from agenda_core but the content kinds' names, content_names.py.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from agenda_core.content_names import CONTENT
 
 OWNER, EDITOR, VIEWER = "owner", "editor", "viewer"
 ROLES = (OWNER, EDITOR, VIEWER)
@@ -64,7 +66,7 @@ OPERATIONS: dict[str, Rule] = {
 }
 
 # Agenda content (API.md §4): reads follow the agenda's visibility, writes need owner or editor.
-CONTENT_PLURALS = ("sessions", "speakers", "tracks", "venues", "categories")
+CONTENT_PLURALS = tuple(kind.plural for kind in CONTENT)
 for _plural in CONTENT_PLURALS:
     OPERATIONS[f"{_plural}.list"] = Rule("optional", READ, ANY_MEMBER, public_when_published=True)
     OPERATIONS[f"{_plural}.read"] = Rule("optional", READ, ANY_MEMBER, public_when_published=True)
@@ -102,16 +104,10 @@ ROUTES: dict[str, str] = {
     "GET /v1/docs": "docs.read",
     "GET /v1/docs/{asset}": "docs.read",
 }
-_ITEM_IDS = {
-    "sessions": "session_id",
-    "speakers": "speaker_id",
-    "tracks": "track_id",
-    "venues": "venue_id",
-    "categories": "category_id",
-}
-for _plural, _item_id in _ITEM_IDS.items():
+for _kind in CONTENT:
+    _plural = _kind.plural
     _collection = f"/v1/agendas/{{agenda_id}}/{_plural}"
-    _item = f"{_collection}/{{{_item_id}}}"
+    _item = f"{_collection}/{{{_kind.id_param}}}"
     ROUTES[f"GET {_collection}"] = f"{_plural}.list"
     ROUTES[f"POST {_collection}"] = f"{_plural}.create"
     ROUTES[f"GET {_item}"] = f"{_plural}.read"

@@ -79,12 +79,3 @@ class CategoryRecord(ContentRecord, discriminator="category"):
     description = UnicodeAttribute(null=True)
     color = UnicodeAttribute(null=True)
     position = NumberAttribute(null=True)
-
-
-RECORD_CLASSES: dict[str, type[ContentRecord]] = {
-    "session": SessionRecord,
-    "speaker": SpeakerRecord,
-    "track": TrackRecord,
-    "venue": VenueRecord,
-    "category": CategoryRecord,
-}

@@ -6,13 +6,11 @@ from datetime import UTC, datetime
 
 from ulid import ULID
 
+from agenda_core.content_names import CONTENT
+
 PREFIXES = {
     "agenda": "agd",
-    "session": "ses",
-    "speaker": "spk",
-    "track": "trk",
-    "venue": "ven",
-    "category": "cat",
+    **{kind.name: kind.prefix for kind in CONTENT},
     "user": "usr",
     "token": "tok",
     "upload": "upl",

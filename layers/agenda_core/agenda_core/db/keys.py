@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agenda_core.content_names import CONTENT
+
 # Sort keys in an agenda's partition: the agenda and its members start with "#", content does not
 # ("SESSION#...", "SPEAKER#..."), so one Query with sk < "$" reads the agenda with its members
 # only ("#" < "$" < letters), and one Query without a condition reads everything.
@@ -38,7 +40,7 @@ def member_of_pk(user_id: str) -> str:
 
 
 # Content items (API.md §4) in an agenda's partition: "<KIND>#<id>", e.g. "SESSION#ses_01J...".
-CONTENT_KINDS = ("session", "speaker", "track", "venue", "category")
+CONTENT_KINDS = tuple(kind.name for kind in CONTENT)
 
 
 def content_sk(kind: str, item_id: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel
 
-from agenda_core.etags import content_etag, if_none_match_hit
+from agenda_core.etags import content_etag, gzip_variant, if_none_match_hit
 from agenda_core.schemas.common import PublicModel
 
 JSON = "application/json"
@@ -94,6 +94,7 @@ def stored_json(
     accepts gzip, else the decompressed text. Caches keep the two apart by Accept-Encoding."""
     headers = {**headers, "ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Encoding"}
     if accepts_gzip:
+        headers["ETag"] = gzip_variant(etag)
         # Base64 text flagged isBase64Encoded: API Gateway sends the bytes (binary media types
         # */*, template.yaml). Not a bytes body: Powertools' response validation would decode it.
         response = Response(

@@ -18,12 +18,10 @@ parameter and body types from its signature, and these are the models passed in,
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel
 
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
@@ -46,21 +44,9 @@ from agenda_core.services.content_kinds import ContentKind
 from agenda_core.services.content_reads import NotModified
 
 
-@dataclass(frozen=True)
-class ContentModels:
-    create: type[BaseModel]
-    replace: type[BaseModel]
-    update: type[BaseModel]
-    public: type[BaseModel]
-    page: type[BaseModel]
-
-
-_ID_PREFIXES = {"session": "ses", "speaker": "spk", "track": "trk", "venue": "ven", "category": "cat"}
-
-
 def item_id_param(kind: ContentKind) -> Any:
     """The item id in the path, e.g. ``session_id`` matching ``ses_<ULID>`` (else 404)."""
-    prefix = _ID_PREFIXES[kind.name]
+    prefix = kind.names.prefix
     return Annotated[
         str,
         Path(pattern=prefixed_id_pattern(prefix), description=f"A {kind.name} id (`{prefix}_…`)."),
@@ -94,13 +80,13 @@ def read_response(found: Representation[PublicModel] | NotModified) -> Response[
 NOT_MODIFIED: dict[int | str, Any] = {304: {"description": "Not modified."}}
 
 
-def add_content_routes(
-    app: APIGatewayRestResolver, kind: ContentKind, models: ContentModels, *, list_route: bool = True
-) -> None:
-    """Registers the resource's routes on ``app`` (the list route only if ``list_route``)."""
+def add_content_routes(app: APIGatewayRestResolver, kind: ContentKind, *, list_route: bool = True) -> None:
+    """Registers the resource's routes on ``app`` (the list route only if ``list_route``), with
+    the models, path and id format its declaration gives (services/content_kinds.py)."""
+    models = kind.models
+    id_name = kind.names.id_param
     collection = f"/v1/agendas/<agenda_id>/{kind.plural}"
-    item = f"{collection}/<{kind.name}_id>"
-    id_name = f"{kind.name}_id"
+    item = f"{collection}/<{id_name}>"
     ItemId = item_id_param(kind)
     singular, plural = kind.name, kind.plural
     create_model, replace_model, update_model = models.create, models.replace, models.update

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from agenda_core.http import resolver
 from agenda_core.http.auth import accept_api_tokens
+from agenda_core.routes import snapstart
 from agenda_core.schemas.auth import Caller
 
 
@@ -19,6 +20,10 @@ def _api_token_caller(token: str) -> Caller:
 
 
 def create_app() -> APIGatewayRestResolver:
-    """``http.resolver.create_app``, with API tokens accepted through the token service."""
+    """``http.resolver.create_app``, with API tokens accepted through the token service and the
+    app primed before a SnapStart snapshot (routes/snapstart.py: the hook runs after the module
+    has registered its routes)."""
     accept_api_tokens(_api_token_caller)
-    return resolver.create_app()
+    app = resolver.create_app()
+    snapstart.register(app)
+    return app

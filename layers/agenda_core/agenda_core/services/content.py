@@ -28,7 +28,7 @@ from pynamodb.expressions.condition import Condition
 
 from agenda_core.db import commits, keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.content_records import RECORD_CLASSES, ContentRecord
+from agenda_core.db.content_records import ContentRecord
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import TransactionFailed
@@ -53,7 +53,7 @@ from agenda_core.services.content_diagnosis import (
     outside_days,
     role_error,
 )
-from agenda_core.services.content_kinds import SESSIONS, ContentKind, values_of, without_empty
+from agenda_core.services.content_kinds import KINDS, SESSIONS, ContentKind, values_of, without_empty
 from agenda_core.services.content_reads import written
 
 # Every write is pinned to the agenda's version (db/commits.py); one that loses a race reads
@@ -137,7 +137,7 @@ def _write(
         for pointer, ref_kind, ref_id in kind.references(references_of or {}):
             tx.check(
                 pointer,
-                RECORD_CLASSES[ref_kind],
+                KINDS[ref_kind].record,
                 record.pk,
                 keys.content_sk(ref_kind, ref_id),
                 condition=TableItem.pk.exists(),

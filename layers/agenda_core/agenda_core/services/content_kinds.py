@@ -5,10 +5,12 @@ references and what it is referenced by. ``services/content.py`` runs every rout
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agenda_core.content_names import CATEGORY, SESSION, SPEAKER, TRACK, VENUE, ContentName
 from agenda_core.db.content_records import (
     CategoryRecord,
     ContentRecord,
@@ -21,12 +23,7 @@ from agenda_core.db.content_records import (
 from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord
 from agenda_core.errors import FieldError
-from agenda_core.schemas.categories import CategoryPage, CategoryPublic
-from agenda_core.schemas.common import PublicModel
-from agenda_core.schemas.sessions import SessionPage, SessionPublic
-from agenda_core.schemas.speakers import SpeakerPage, SpeakerPublic
-from agenda_core.schemas.tracks import TrackPage, TrackPublic
-from agenda_core.schemas.venues import VenuePage, VenuePublic
+from agenda_core.schemas.common import PublicModel, RequestModel
 from agenda_core.services.links import content_url
 from agenda_core.services.schedule_time import local_iso, to_epoch
 from agenda_core.settings import get_settings
@@ -57,12 +54,31 @@ def _is_empty(value: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class ContentKind:
-    name: str  # "session": the id prefix's kind, the sort key's prefix, the discriminator
-    plural: str  # "sessions": the path segment and the list's key
-    record: type[ContentRecord]
+class Models:
+    """A kind's contract (schemas/<plural>.py): the request bodies of POST, PUT and PATCH, the
+    item's and the list page's representations."""
+
+    create: type[RequestModel]
+    replace: type[RequestModel]
+    update: type[RequestModel]
     public: type[PublicModel]
     page: type[PublicModel]
+
+
+def _models(names: ContentName) -> Models:
+    """``SessionCreate``, ``SessionReplace``... from ``schemas/sessions.py``: one naming rule."""
+    module = importlib.import_module(f"agenda_core.schemas.{names.plural}")
+    singular = names.name.capitalize()
+    return Models(
+        *(getattr(module, f"{singular}{role}") for role in ("Create", "Replace", "Update", "Public", "Page"))
+    )
+
+
+@dataclass(frozen=True)
+class ContentKind:
+    names: ContentName  # name, plural, id prefix (content_names.py: declared once)
+    record: type[ContentRecord]
+    models: Models
     # Request fields (a model_dump, possibly partial) -> stored attributes.
     to_storage: Callable[[dict[str, Any]], dict[str, Any]]
     # Stored attributes as plain values (db/raw.py) -> the JSON-ready representation, empty
@@ -74,6 +90,22 @@ class ContentKind:
     used_by: Callable[[Mapping[str, Any], str], bool] | None = None
     # Rules across fields, on the stored attributes (sessions: end after start).
     check: Callable[[Mapping[str, Any]], list[FieldError]] = lambda _fields: []
+
+    @property
+    def name(self) -> str:
+        return self.names.name
+
+    @property
+    def plural(self) -> str:
+        return self.names.plural
+
+    @property
+    def public(self) -> type[PublicModel]:
+        return self.models.public
+
+    @property
+    def page(self) -> type[PublicModel]:
+        return self.models.page
 
     # Named after the plural (one convention, no second list to keep in step): the counter on the
     # agenda item (``sessions_count``) and the cap in settings (``max_sessions_per_agenda``).
@@ -186,11 +218,9 @@ def _session_check(fields: Mapping[str, Any]) -> list[FieldError]:
 
 
 SESSIONS = ContentKind(
-    name="session",
-    plural="sessions",
+    names=SESSION,
     record=SessionRecord,
-    public=SessionPublic,
-    page=SessionPage,
+    models=_models(SESSION),
     to_storage=_session_storage,
     public_fields=_session_public,
     sort_key=lambda item: (item["starts"], item["ends"], item["id"]),
@@ -225,11 +255,9 @@ def _speaker_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
 
 
 SPEAKERS = ContentKind(
-    name="speaker",
-    plural="speakers",
+    names=SPEAKER,
     record=SpeakerRecord,
-    public=SpeakerPublic,
-    page=SpeakerPage,
+    models=_models(SPEAKER),
     to_storage=_speaker_storage,
     public_fields=_speaker_public,
     sort_key=lambda item: (item["name"].casefold(), item["id"]),
@@ -258,47 +286,41 @@ def _named_public(plural: str, extra: str) -> Callable[[Mapping[str, Any], View]
 
 
 def _named_kind(
-    name: str,
-    plural: str,
+    names: ContentName,
     record: type[ContentRecord],
-    models: tuple[type[PublicModel], type[PublicModel]],
+    models: Models,
     extra: str,
     used_by: Callable[[Mapping[str, Any], str], bool],
 ) -> ContentKind:
     return ContentKind(
-        name=name,
-        plural=plural,
+        names=names,
         record=record,
-        public=models[0],
-        page=models[1],
+        models=models,
         to_storage=_copy,
-        public_fields=_named_public(plural, extra),
+        public_fields=_named_public(names.plural, extra),
         sort_key=_by_position,
         used_by=used_by,
     )
 
 
 TRACKS = _named_kind(
-    "track",
-    "tracks",
+    TRACK,
     TrackRecord,
-    (TrackPublic, TrackPage),
+    _models(TRACK),
     "color",
     used_by=lambda session, item_id: session.get("track_id") == item_id,
 )
 VENUES = _named_kind(
-    "venue",
-    "venues",
+    VENUE,
     VenueRecord,
-    (VenuePublic, VenuePage),
+    _models(VENUE),
     "capacity",
     used_by=lambda session, item_id: session.get("venue_id") == item_id,
 )
 CATEGORIES = _named_kind(
-    "category",
-    "categories",
+    CATEGORY,
     CategoryRecord,
-    (CategoryPublic, CategoryPage),
+    _models(CATEGORY),
     "color",
     used_by=lambda session, item_id: item_id in (session.get("category_ids") or ()),
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agenda_core.errors import ServiceUnavailable
-from agenda_core.etags import if_none_match_hit
+from agenda_core.etags import if_none_match_hit_any_coding
 from agenda_core.schemas.auth import Caller
 from agenda_core.services import snapshots
 from agenda_core.services.snapshots import PublicRead
@@ -43,12 +43,12 @@ def read(caller: Caller, id_or_slug: str, base_url: str, if_none_match: str | No
                 raise
             # The table is down: the snapshot (or the copy this container holds) may still answer.
         else:
-            if if_none_match_hit(if_none_match, etag):
+            if if_none_match_hit_any_coding(if_none_match, etag):
                 return FullRead(etag=etag, public=public, not_modified=True)
     if caller.is_anonymous:
         stored = snapshots.public_read(id_or_slug, base_url)
         if stored is not None:
-            hit = bool(if_none_match) and if_none_match_hit(if_none_match, stored.etag)
+            hit = bool(if_none_match) and if_none_match_hit_any_coding(if_none_match, stored.etag)
             return FullRead(etag=stored.etag, public=True, not_modified=hit, stored=stored)
     from agenda_core.services.full_agenda import read_full_agenda
 

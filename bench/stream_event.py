@@ -1,0 +1,69 @@
+"""The first event of a function the table's stream triggers, as Lambda would deliver it.
+
+functions/snapshots has no API route: its cold start is measured on what it gets in production,
+a batch holding one INSERT of a change record (`CHANGES#<agenda_id>`, db/commits.py). The record
+is the agenda's latest change record as stored in the table, in the stream's record format
+(NEW_AND_OLD_IMAGES, the table's stream ARN), and it is checked against the function's
+FilterCriteria (local/streams.py's matching), so that Lambda would indeed deliver it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from bench.capacity import item_size
+from bench.harness import REGION, Stack
+
+
+def subscribed(stack: Stack, function_id: str) -> bool:
+    """Whether the template subscribes the function to a DynamoDB stream."""
+    from local.template import stream_subscriptions
+
+    return any(s.function_id == function_id for s in stream_subscriptions(stack.template))
+
+
+def change_insert(stack: Stack, function_id: str, agenda_id: str) -> dict[str, Any]:
+    """{"Records": [the INSERT of the agenda's latest change record]}. Raises LookupError when the
+    agenda has no change record or the function's filter would not let the record through."""
+    import boto3
+
+    from local.streams import matches
+    from local.template import stream_subscriptions
+
+    client = boto3.client("dynamodb", endpoint_url=stack.endpoint, region_name=REGION)
+    table, _ = stack.table_names()
+    answer = client.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CHANGES#{agenda_id}"}},
+        ScanIndexForward=False,
+        Limit=1,
+    )
+    if not answer.get("Items"):
+        raise LookupError(f"no change record for {agenda_id}")
+    item = answer["Items"][0]
+    stream_arn = client.describe_table(TableName=table)["Table"].get("LatestStreamArn", "")
+    record = {
+        "eventID": uuid.uuid4().hex,
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {
+            "ApproximateCreationDateTime": int(time.time()),
+            "Keys": {"pk": item["pk"], "sk": item["sk"]},
+            "NewImage": item,
+            "SequenceNumber": f"{time.time_ns() // 1000:021d}",
+            "SizeBytes": item_size(item),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+        "eventSourceARN": stream_arn,
+    }
+    for subscription in stream_subscriptions(stack.template):
+        if subscription.function_id == function_id and (
+            not subscription.patterns or any(matches(p, record) for p in subscription.patterns)
+        ):
+            return {"Records": [record]}
+    raise LookupError(f"{function_id}'s FilterCriteria would not deliver the INSERT of {item['sk']['S']}")
