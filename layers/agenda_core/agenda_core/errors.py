@@ -96,6 +96,13 @@ class Gone(ApiError):
     default_detail = "The resource is no longer available."
 
 
+class CursorExpired(Gone):
+    """A change cursor older than the change log keeps (API.md §5)."""
+
+    code = "cursor_expired"
+    default_detail = "This change cursor is older than the change log keeps; read the full agenda again."
+
+
 class PreconditionFailed(ApiError):
     status, code, title = 412, "precondition_failed", "Precondition Failed"
     default_detail = "The resource has changed since you last read it (If-Match)."

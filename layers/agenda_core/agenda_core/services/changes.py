@@ -34,7 +34,7 @@ from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerpri
 from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import storage_errors
-from agenda_core.errors import ApiError, InvalidCursor, NotFound
+from agenda_core.errors import CursorExpired, InvalidCursor, NotFound
 from agenda_core.integrations.secrets import signing_key
 from agenda_core.schemas.auth import Caller
 from agenda_core.services.agenda_partition import (
@@ -50,11 +50,6 @@ from agenda_core.services.agenda_partition import (
 from agenda_core.services.agendas import agenda_json_fields
 from agenda_core.services.content_kinds import KINDS, View
 from agenda_core.settings import get_settings
-
-
-class CursorExpired(ApiError):
-    status, code, title = 410, "cursor_expired", "Gone"
-    default_detail = "This change cursor is older than the change log keeps; read the full agenda again."
 
 
 def _now() -> float:
