@@ -9,6 +9,7 @@ gets one INSERT of a change record of the seeded agenda (bench/stream_event.py).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 import subprocess
@@ -26,6 +27,7 @@ from bench.stream_event import change_insert, subscribed
 
 CHILD = Path(__file__).resolve().parent / "child.py"
 BARE = "bare boto3"
+FLOOR = "stack floor"  # bench/peers/powertools_floor.py: Powertools + pydantic, nothing of ours
 
 # The request each function serves first: a GET where the function has one. Auth has only its
 # POST (and the argon2 verification in it is a real part of that cold start). The agendas
@@ -214,6 +216,10 @@ def targets(stack: Stack, data: SeedData, pycache: Path, site: Path | None) -> l
                 isolated=site is not None,
             )
         )
+        # The stack's floor: the same event, packages and environment as the bare handler.
+        found.append(
+            dataclasses.replace(found[-1], name=FLOOR, handler="peers.powertools_floor.lambda_handler")
+        )
     return found
 
 
@@ -251,8 +257,10 @@ def run_child(
     return json.loads(lines[-1].removeprefix(RESULT_MARKER)), completed.stderr
 
 
-def measure(targets: list[Target], runs: int, workdir: Path) -> list[ColdStart]:
+def measure(targets: list[Target], runs: int, workdir: Path, mode: str = "cold") -> list[ColdStart]:
     """`runs` cold starts of each target, interleaved so drift in the machine hits all alike.
+    `mode` "restored" measures what SnapStart leaves instead (bench/child.py): the import and the
+    priming hooks are done before the timing starts, as before the snapshot.
 
     One extra first round is discarded: it compiles the bytecode into the cache prefix and warms
     the OS page cache, which a deployed artefact (with .pyc, STYLE.md 5.14) does not need.
@@ -260,7 +268,7 @@ def measure(targets: list[Target], runs: int, workdir: Path) -> list[ColdStart]:
     results = {target.name: ColdStart(target.name, target.request) for target in targets}
     for round_number in range(runs + 1):
         for target in targets:
-            result, stderr = run_child(target, "cold", workdir)
+            result, stderr = run_child(target, mode, workdir)
             if round_number == 0:
                 continue
             if result is None:

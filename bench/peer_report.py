@@ -12,22 +12,12 @@ import math
 from bench.capacity import ReadCost
 from bench.coldstart import BARE, ColdStart
 from bench.cpu import ANONYMOUS, ANONYMOUS_GZIP, AS_DEPLOYED, Container, DatasetReads, Series
+from bench.markdown import ms as _ms
+from bench.markdown import table as _table
+from bench.markdown import times as _times
 from bench.peer_bench import PEERS, PeerReads
 
 OURS = "agendas"
-
-
-def _times(ratio: float) -> str:
-    return "n/a" if math.isnan(ratio) else f"{ratio:.2f}×"
-
-
-def _ms(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.1f}"
-
-
-def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
-    return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
 
 
 def _rcu(series: Series | None, cost: ReadCost | None) -> str:

@@ -3,19 +3,17 @@ peers, side by side with ours and the bare handler (bench/peer_report.py), not j
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from bench import report_reads
+from bench import report_cold, report_reads
 from bench.capacity import ReadCost
-from bench.coldstart import BARE, ColdStart, ImportLine, ImportProfile
+from bench.coldstart import ColdStart, ImportProfile
 from bench.cpu import DatasetReads
 from bench.ddb_requests import Call, Row
 from bench.layer_size import LAMBDA_UNZIPPED_LIMIT_MB, LayerSize
-from bench.peer_bench import PEER_NAMES, PeerReads
+from bench.markdown import table as _table
+from bench.peer_bench import PeerReads
 from bench.peer_report import section as peer_section
-
-COLD_START_BUDGET = 1.3  # x the bare handler's import + first invocation
 
 
 @dataclass
@@ -23,6 +21,7 @@ class Results:
     header: list[str]  # date, machine, command...
     cold: list[ColdStart]
     cold_runs: int
+    restored: list[ColdStart]  # SnapStart: the first invocation after restore (bench/child.py)
     profile: ImportProfile | None
     reads: list[DatasetReads]
     costs: dict[str, ReadCost]  # by dataset key
@@ -32,20 +31,6 @@ class Results:
     notes: list[str] = field(default_factory=list)
     peers: list[PeerReads] = field(default_factory=list)  # section 5; their cold starts are in `cold`
     over: list[str] = field(default_factory=list)  # filled while rendering
-
-
-def _ms(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.1f}"
-
-
-def _times(ratio: float) -> str:
-    return "n/a" if math.isnan(ratio) else f"{ratio:.2f}×"
-
-
-def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return lines
 
 
 def _ops(calls: list[Call]) -> str:
@@ -58,139 +43,14 @@ def _ops(calls: list[Call]) -> str:
 
 
 def _cold_section(results: Results) -> list[str]:
-    bare = next((c for c in results.cold if c.name == BARE and c.runs), None)
-    base = bare.net_ms if bare else float("nan")
-    lines = [
-        "## 1. Cold start (fresh process: import of the handler module + first invocation)",
-        "",
-        f"Median of {results.cold_runs} runs per function, interleaved, after one discarded round that fills the "
-        "bytecode cache (deployed artefacts carry .pyc). Wall-clock ms measured inside the process with "
-        "`time.perf_counter()`; CPU with `time.process_time()`; peak RSS from VmHWM. "
-        f"Budget: total ≤ {COLD_START_BUDGET}× the bare handler's total. Ratios are the median of "
-        "per-round ratios (each function paired with the bare handler run in the same round), which "
-        "cancels most of the noise of a shared machine. Each function's first request is in the table: "
-        "the agendas function's is the anonymous full read (the public snapshot: one S3 GetObject); the "
-        "snapshot function, which has no route, gets what the table's stream gives it, a batch with one "
-        "INSERT of a change record of the seeded agenda (bench/stream_event.py), and rebuilds that "
-        "agenda's snapshot.",
-        "",
-        "**The verdict is on wall time without the waits that are not the function's** (`total ms` = "
-        "import + first invocation − `waits excluded`): the time blocked inside botocore's HTTP calls "
-        "(the emulator: moto serves from the bench's own process and is far slower than DynamoDB, "
-        "~0.2-0.5 s for the bare handler's first Query of the seeded partition, which DynamoDB answers "
-        "in a few ms) and the time queued for a CPU behind other work on the machine "
-        "(`/proc/self/schedstat`). The raw wall ratio (`wall ratio`, for the record) flatters every "
-        "function, because the bare handler waits longest for moto. `CPU ratio` is the same "
-        "comparison on CPU time; the two should agree.",
-        "",
-    ]
-    rows = []
-    for cold in results.cold:
-        if cold.name in PEER_NAMES:  # not ours: shown in section 5, never judged
-            continue
-        ratio = cold.ratio_to(bare, measure="net") if bare else float("nan")
-        cpu_ratio = cold.ratio_to(bare, measure="cpu") if bare else float("nan")
-        wall_ratio = cold.ratio_to(bare, measure="wall") if bare else float("nan")
-        outcome = cold.outcome
-        if cold.name == BARE:
-            verdict = "baseline"
-        elif not cold.succeeded:
-            verdict = f"ERROR ({outcome})"
-            results.over.append(f"cold start {cold.name}: first invocation failed: {outcome}")
-        elif ratio <= COLD_START_BUDGET:
-            verdict = f"ok ({ratio:.2f}×)"
-        else:
-            verdict = f"OVER ({ratio:.2f}×)"
-            results.over.append(
-                f"cold start {cold.name}: {ratio:.2f}× bare (median {cold.net_ms:.0f} ms vs {base:.0f} ms, "
-                f"emulator and CPU-queue waits excluded; CPU {cpu_ratio:.2f}×), budget {COLD_START_BUDGET}×"
-            )
-        failures = f" ({len(cold.failures)} runs failed: {cold.failures[0]})" if cold.failures else ""
-        one = cold.name == BARE
-        rows.append(
-            [
-                f"`{cold.name}`",
-                cold.request,
-                outcome + failures,
-                cold.aws_calls or "-",
-                _ms(cold.median("import_ms")),
-                _ms(cold.median("invoke_ms")),
-                _ms(cold.median_waits()),
-                _ms(cold.net_ms),
-                _ms(cold.total_cpu_ms),
-                _ms(cold.median("peak_rss_mb")),
-                "1.00×" if one else _times(ratio),
-                "1.00×" if one else _times(cpu_ratio),
-                "1.00×" if one else _times(wall_ratio),
-                verdict,
-            ]
-        )
-    lines += _table(
-        [
-            "function",
-            "first request",
-            "answer",
-            "AWS requests (first invocation)",
-            "import ms",
-            "first invoke ms",
-            "waits excluded ms",
-            "total ms",
-            "total CPU ms",
-            "peak RSS MB",
-            "vs bare",
-            "CPU ratio",
-            "wall ratio",
-            "verdict",
-        ],
-        rows,
-    )
+    lines = report_cold.section(results.cold, results.cold_runs, results.over)
     if results.profile is not None:
-        lines += ["", *_profile_section(results.profile)]
+        lines += ["", *report_cold.profile_section(results.profile)]
     return lines
 
 
-def _import_rows(lines: list[ImportLine]) -> list[list[str]]:
-    return [
-        [
-            f"`{line.module}`",
-            str(line.depth),
-            f"{line.cumulative_us / 1000:.1f}",
-            f"{line.self_us / 1000:.1f}",
-        ]
-        for line in lines
-    ]
-
-
-def _profile_section(profile: ImportProfile) -> list[str]:
-    headings = ["module", "depth", "cumulative ms", "self ms"]
-    lines = [
-        f"### Slowest imports of `{profile.function}` (`python -X importtime`, one cold start)",
-        "",
-        "`-X importtime` slows imports down; compare entries with each other, not with the table above. "
-        "Depth 1 = imported by the handler module itself; cumulative includes everything below.",
-        "",
-        "At import of the handler module, top 10 by cumulative time:",
-        "",
-        *_table(headings, _import_rows(profile.slowest(profile.import_phase))),
-        "",
-        "Imported lazily during the first invocation (top 10 by cumulative time):",
-        "",
-    ]
-    lazy = profile.slowest(profile.invoke_phase)
-    lines += _table(headings, _import_rows(lazy)) if lazy else ["(none)"]
-    lines += [
-        "",
-        "Self time by top-level package (where the import time really goes):",
-        "",
-        *_table(
-            ["package", "at import ms", "at first invocation ms"],
-            [
-                [f"`{name}`", f"{at_import:.1f}", f"{at_invoke:.1f}"]
-                for name, at_import, at_invoke in profile.by_package()
-            ],
-        ),
-    ]
-    return lines
+def _restored_section(results: Results) -> list[str]:
+    return report_cold.restored_section(results.cold, results.restored)
 
 
 def _full_read_section(results: Results) -> list[str]:
@@ -296,7 +156,7 @@ def _verdict_basis(results: Results) -> list[str]:
 
 def render(results: Results) -> str:
     body: list[str] = []
-    for section in (_cold_section, _full_read_section, _requests_section, _layer_section):
+    for section in (_cold_section, _restored_section, _full_read_section, _requests_section, _layer_section):
         body += ["", *section(results)]
     if peers := peer_section(results.cold, results.reads, results.peers, results.costs):
         body += ["", *peers]

@@ -13,6 +13,8 @@ import math
 from bench.capacity import ReadCost
 from bench.coldstart import BARE
 from bench.cpu import ANONYMOUS, ANONYMOUS_GZIP, ANONYMOUS_READS, OWNER, Container, DatasetReads, Series
+from bench.markdown import table
+from bench.markdown import times as _times
 
 WARM_CPU_BUDGET = 0.5  # x the bare handler's median CPU per request
 READ_UNITS_BUDGET = 0.2  # x the bare handler's read units per request
@@ -23,21 +25,12 @@ READS = {
 }
 
 
-def _times(ratio: float) -> str:
-    return "n/a" if math.isnan(ratio) else f"{ratio:.2f}×"
-
-
 def _units(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:g}" if value == round(value, 2) else f"{value:.2f}"
 
 
 def _kb(size: float) -> str:
     return "n/a" if math.isnan(size) else f"{size / 1024:.1f} KB"
-
-
-def table(headings: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(headings) + " |", "|" + "|".join("---" for _ in headings) + "|"]
-    return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
 
 
 def requests_seen(series: Series) -> str:

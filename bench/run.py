@@ -150,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
         targets = coldstart.targets(stack, data, workdir / "pycache", site)
         targets += peer_bench.targets(targets, site, sites)
         cold = _step(f"cold starts ({runs} runs each)", lambda: coldstart.measure(targets, runs, workdir))
+        ours = [t for t in targets if t.name not in peer_bench.PEER_NAMES and t.name != coldstart.FLOOR]
+        restored = _step(
+            f"SnapStart: first invocations after restore ({runs} runs each)",
+            lambda: coldstart.measure(ours, runs, workdir, mode="restored"),
+        )
         agendas = next((t for t in targets if t.name == "agendas"), None)
         profile = (
             _step("python -X importtime (agendas)", lambda: coldstart.import_profile(agendas, workdir))
@@ -177,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         header=_header(argv_shown, load_before),
         cold=cold,
         cold_runs=runs,
+        restored=restored,
         profile=profile,
         reads=reads,
         costs=costs,
