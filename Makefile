@@ -41,7 +41,7 @@ ENV ?= default
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test lint validate build openapi bench loadtest deploy clean check-python
+.PHONY: help install dev test lint validate build openapi bench bench-cold loadtest deploy clean check-python
 
 help: ## list the verbs
 	@echo "Agenda API: make <verb>"
@@ -113,6 +113,10 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench ## run the benchmarks, peers included (results recorded under bench/)
 	$(PY) -m bench.run
+
+# Only the cold starts, with where their time goes: for working on them (writes nothing).
+bench-cold: $(VENV)/.installed ## cold starts only, quickly (ARGS="--restored", "--profile", function names)
+	$(PY) -m bench.cold $(ARGS)
 
 # Starts its own local servers on free ports (or ARGS="--url http://127.0.0.1:3000" for a running
 # `make dev`), stops by itself within two minutes, writes bench/LOADTEST.md.
