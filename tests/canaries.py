@@ -473,6 +473,28 @@ def _watch_signing_keys() -> None:
         _patch(secrets, "parse_secret", registering_parse_secret)
 
 
+def _watch_cursor_keys() -> None:
+    """Every agenda's own cursor key (services/cursor_keys.py), as stored and as derived, becomes
+    a canary when the code uses it."""
+    try:
+        from agenda_core.services import cursor_keys
+    except ImportError:
+        return
+    own_key, derive = cursor_keys._own_key, cursor_keys._derive
+
+    def registering_own_key(stored: str) -> bytes:
+        _state.add_key(stored, "an agenda's cursor key (as stored)")
+        return own_key(stored)
+
+    def registering_derive(own: bytes, purpose: str) -> bytes:
+        derived = derive(own, purpose)
+        _state.add_key(derived, f"a key derived from an agenda's cursor key ({purpose!r})")
+        return derived
+
+    _patch(cursor_keys, "_own_key", registering_own_key)
+    _patch(cursor_keys, "_derive", registering_derive)
+
+
 def _passwords_in(*bodies: Any) -> Iterator[str]:
     for body in bodies:
         if isinstance(body, bytes | str):
@@ -533,6 +555,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _watch_logging()
     _watch_gateway()
     _watch_signing_keys()
+    _watch_cursor_keys()
     _state.active = True
 
 

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from agenda_core.errors import InvalidCursor
@@ -37,8 +38,27 @@ def encode_cursor(last_key: dict[str, Any], fingerprint: str, key: bytes) -> str
     return f"{_b64(payload)}.{_b64(signature)}"
 
 
-def decode_cursor(cursor: str, fingerprint: str, key: bytes) -> dict[str, Any]:
-    """The LastEvaluatedKey inside ``cursor``; raises ``InvalidCursor`` for anything else."""
+@dataclass(frozen=True)
+class SealedCursor:
+    """A well-formed cursor of the right query whose signature is not checked yet: for a reader
+    that needs the position to fetch the key it is signed with (the change feed reads the agenda
+    item, which holds its key, in the same request as the changes after the position). Nothing
+    read with an unchecked position may be answered before ``opened`` succeeds."""
+
+    payload: bytes
+    signature: bytes
+    claimed: dict[str, Any]
+
+    def opened(self, key: bytes) -> dict[str, Any]:
+        """The position, once the signature holds for ``key``; raises ``InvalidCursor``."""
+        expected = hmac.new(key, self.payload, hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(expected, self.signature):
+            raise InvalidCursor()
+        return self.claimed
+
+
+def read_cursor(cursor: str, fingerprint: str) -> SealedCursor:
+    """Parses ``cursor`` and checks it belongs to the query; raises ``InvalidCursor``."""
     try:
         if len(cursor) > _MAX_CURSOR_LENGTH:
             raise ValueError("too long")
@@ -47,12 +67,14 @@ def decode_cursor(cursor: str, fingerprint: str, key: bytes) -> dict[str, Any]:
         # base64 leaves slack in the last character: accept only the one canonical spelling.
         if _b64(payload) != payload_text or _b64(signature) != signature_text:
             raise ValueError("not canonical")
-        expected = hmac.new(key, payload, hashlib.sha256).digest()[:16]
-        if not hmac.compare_digest(expected, signature):
-            raise ValueError("bad signature")
         data = json.loads(payload)
     except (ValueError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidCursor() from error
-    if data.get("q") != fingerprint or not isinstance(data.get("k"), dict):
+    if not isinstance(data, dict) or data.get("q") != fingerprint or not isinstance(data.get("k"), dict):
         raise InvalidCursor()
-    return data["k"]
+    return SealedCursor(payload, signature, data["k"])
+
+
+def decode_cursor(cursor: str, fingerprint: str, key: bytes) -> dict[str, Any]:
+    """The position inside ``cursor``; raises ``InvalidCursor`` for anything else."""
+    return read_cursor(cursor, fingerprint).opened(key)

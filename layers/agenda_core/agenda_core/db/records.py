@@ -63,6 +63,11 @@ class AgendaRecord(TableItem, discriminator="agenda"):
     # When the latest change under the agenda committed (db/commits.py sets it with ``version``):
     # a change cursor carries it, to tell an expired cursor from a read that has not caught up.
     changed_at = UnicodeAttribute(null=True)
+    # Signs this agenda's cursors (list pages, the change feed; services/agenda_partition.py
+    # cursor_key): random, made with the agenda, never in an answer. It rides on the agenda item
+    # that every agenda-scoped read fetches anyway, so an anonymous read signs and checks cursors
+    # with no Secrets Manager call, and no key rotation ever invalidates a change cursor.
+    cursor_key = UnicodeAttribute(null=True)
 
 
 class SlugRecord(TableItem, discriminator="slug"):

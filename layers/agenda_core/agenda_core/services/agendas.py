@@ -50,6 +50,7 @@ from agenda_core.services.agenda_partition import (
     remember,
     role_of,
 )
+from agenda_core.services.cursor_keys import new_cursor_key
 from agenda_core.services.links import agenda_url
 from agenda_core.services.schedule_time import day_window
 
@@ -181,6 +182,7 @@ def _new_record(agenda_id: str, owner_id: str, data: AgendaCreate, slug: str, no
         roles={owner_id: "owner"},
         created_at=now,
         updated_at=now,
+        cursor_key=new_cursor_key(),
         gsi1pk=keys.PUBLISHED_GSI_PK if data.published else None,
         gsi1sk=keys.published_sk(start_at, agenda_id),
     )

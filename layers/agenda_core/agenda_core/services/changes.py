@@ -30,12 +30,11 @@ from typing import Any
 from agenda_core.db import keys
 from agenda_core.db.base import TableItem
 from agenda_core.db.commits import DELETED
-from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
+from agenda_core.db.cursors import SealedCursor, encode_cursor, query_fingerprint, read_cursor
 from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import storage_errors
 from agenda_core.errors import CursorExpired, InvalidCursor, NotFound
-from agenda_core.integrations.secrets import signing_key
 from agenda_core.schemas.auth import Caller
 from agenda_core.services.agenda_partition import (
     Representation,
@@ -49,6 +48,7 @@ from agenda_core.services.agenda_partition import (
 )
 from agenda_core.services.agendas import agenda_json_fields
 from agenda_core.services.content_kinds import KINDS, View
+from agenda_core.services.cursor_keys import CHANGES, cursor_key
 from agenda_core.settings import get_settings
 
 
@@ -63,29 +63,29 @@ def _fingerprint(agenda_id: str) -> str:
     return query_fingerprint(route="changes", agenda=agenda_id)
 
 
-def _key() -> bytes:
-    return signing_key().derive("change-cursor")
-
-
 def _epoch(moment: str | None) -> int:
     return int(datetime.fromisoformat(moment).timestamp()) if moment else 0
 
 
-def encode_change_cursor(agenda_id: str, version: int, committed_at: str | None) -> str:
-    return encode_cursor({"v": version, "t": _epoch(committed_at)}, _fingerprint(agenda_id), _key())
+def encode_change_cursor(agenda: AgendaRecord, version: int, committed_at: str | None) -> str:
+    state = {"v": version, "t": _epoch(committed_at)}
+    return encode_cursor(state, _fingerprint(agenda.id), cursor_key(agenda, CHANGES))
 
 
 def cursor_at(record: AgendaRecord) -> str:
     """The cursor for "everything up to this read of the agenda"."""
-    return encode_change_cursor(record.id, int(record.version), record.changed_at or record.updated_at)
+    return encode_change_cursor(record, int(record.version), record.changed_at or record.updated_at)
 
 
-def _decode(cursor: str, agenda_id: str) -> tuple[int, int]:
-    state = decode_cursor(cursor, _fingerprint(agenda_id), _key())
-    version, committed = state.get("v"), state.get("t")
+def _read(cursor: str, agenda_id: str) -> tuple[SealedCursor, int, int]:
+    """The cursor, and the version and commit time it claims: enough to fetch the changes after
+    it with the agenda item in one request. Its signature is checked against the agenda's key
+    (services/cursor_keys.py) once that item is here, before anything fetched is used."""
+    sealed = read_cursor(cursor, _fingerprint(agenda_id))
+    version, committed = sealed.claimed.get("v"), sealed.claimed.get("t")
     if type(version) is not int or type(committed) is not int or version < 1:
         raise InvalidCursor()
-    return version, committed
+    return sealed, version, committed
 
 
 # --- the feed ----------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def read_changes(
         agenda_id = agenda_id_of(id_or_slug)
         if agenda_id is None:
             break
-        version, committed = _decode(since, agenda_id)
+        sealed, version, committed = _read(since, agenda_id)
         fetched, found = _fetch(agenda_id, version, count, consistent)
         if fetched is not None and (id_or_slug == agenda_id or fetched.slug == id_or_slug):
             break
@@ -162,6 +162,7 @@ def read_changes(
     agenda = remember(fetched)
     if not is_visible(agenda, caller):
         raise NotFound("No agenda with this id or slug.")
+    sealed.opened(cursor_key(agenda, CHANGES))  # a forged position answers nothing: 400
     now = _now()
     taken: list[dict[str, Any]] = []
     for n in range(version + 1, version + count + 1):
@@ -175,7 +176,7 @@ def read_changes(
             raise CursorExpired()
     if taken:
         last = taken[-1]
-        cursor = encode_change_cursor(agenda.id, int(last["version"]), last["at"])
+        cursor = encode_change_cursor(agenda, int(last["version"]), last["at"])
     else:
         cursor = since
     more = len(taken) == count and int(taken[-1]["version"]) < int(agenda.version)
@@ -225,6 +226,9 @@ def changes_etag(
     agenda = load_agenda(id_or_slug, consistent=not caller.is_anonymous)
     if not is_visible(agenda, caller):
         raise NotFound("No agenda with this id or slug.")
-    version = _decode(since, agenda.id)[0] if since is not None else None
+    version = None
+    if since is not None:
+        sealed, version, _ = _read(since, agenda.id)
+        sealed.opened(cursor_key(agenda, CHANGES))
     member = role_of(agenda, caller) is not None
     return changes_etag_of(agenda, caller, base_url, version, per_page), not member

@@ -32,7 +32,6 @@ from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerpri
 from agenda_core.db.records import AgendaRecord
 from agenda_core.errors import NotFound
 from agenda_core.etags import if_none_match_hit, make_etag
-from agenda_core.integrations.secrets import signing_key
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination, PublicModel
 from agenda_core.services.agenda_partition import (
@@ -46,6 +45,7 @@ from agenda_core.services.agenda_partition import (
 )
 from agenda_core.services.content_diagnosis import not_found
 from agenda_core.services.content_kinds import SESSIONS, ContentKind, View, values_of
+from agenda_core.services.cursor_keys import LIST_PAGES, cursor_key
 from agenda_core.services.schedule_time import local_day
 from agenda_core.services.session_slots import may_conflict, session_conflicts
 
@@ -220,21 +220,19 @@ class ListQuery:
         """The sort key the page starts after (None: the first page). Raises ``InvalidCursor``."""
         if not self.cursor:
             return None
-        return tuple(decode_cursor(self.cursor, self.fingerprint(agenda), _cursor_key())["after"])
+        key = cursor_key(agenda, LIST_PAGES)
+        return tuple(decode_cursor(self.cursor, self.fingerprint(agenda), key)["after"])
 
     def etag(self, agenda: AgendaRecord, caller: Caller, base_url: str) -> str:
         """A page changes only with the agenda's version (every write under it bumps it), so the
         tag is that version with the audience, base URL and query."""
         kind = self.kind
-        query = {"per_page": self.per_page, "cursor": self.cursor}
+        query: dict[str, Any] = {"per_page": self.per_page, "cursor": self.cursor}
         query.update(self.filters.as_query() if self.filters else {})
-        # A next link carries a cursor signed with the current key, so the tag of a page that may
-        # have one names the key (a rotation changes the link). Whether it may is known from the
-        # agenda item alone: its count of this kind; a one-page list needs no Secrets Manager call.
-        paged = bool(self.cursor) or int(getattr(agenda, kind.count_name) or 0) > self.per_page
-        key_id = signing_key().kid if paged else ""
+        # A next link's cursor is signed with the agenda's own key (services/cursor_keys.py),
+        # which never changes: the version decides the link as it decides the items.
         canonical = json.dumps(query, sort_keys=True, separators=(",", ":"), default=str)
-        return agenda_etag(agenda, caller, f"list:{kind.plural}", base_url, agenda.id, canonical, key_id)
+        return agenda_etag(agenda, caller, f"list:{kind.plural}", base_url, agenda.id, canonical)
 
 
 def list_items(
@@ -272,7 +270,7 @@ def list_items(
     next_url = None
     if len(ordered) > query.per_page:
         last = list(_comparable(kind.sort_key(page[-1])))
-        next_url = page_url(encode_cursor({"after": last}, query.fingerprint(agenda), _cursor_key()))
+        next_url = page_url(encode_cursor({"after": last}, query.fingerprint(agenda), cursor_key(agenda, LIST_PAGES)))
     body = kind.page(
         **{
             kind.plural: [kind.public(**kind.public_fields(item, view)) for item in page],
@@ -287,11 +285,6 @@ def list_items(
 def _public(agenda: AgendaRecord, caller: Caller) -> bool:
     """Cacheable by anyone: the public's view of a published agenda."""
     return role_of(agenda, caller) is None and bool(agenda.published)
-
-
-def _cursor_key() -> bytes:
-    # Fetched only when a cursor is read or written: a one-page list costs no Secrets Manager call.
-    return signing_key().derive("cursor")
 
 
 def _comparable(sort_key: Iterable[Any]) -> tuple[Any, ...]:
