@@ -270,7 +270,9 @@ def list_items(
     next_url = None
     if len(ordered) > query.per_page:
         last = list(_comparable(kind.sort_key(page[-1])))
-        next_url = page_url(encode_cursor({"after": last}, query.fingerprint(agenda), cursor_key(agenda, LIST_PAGES)))
+        next_url = page_url(
+            encode_cursor({"after": last}, query.fingerprint(agenda), cursor_key(agenda, LIST_PAGES))
+        )
     body = kind.page(
         **{
             kind.plural: [kind.public(**kind.public_fields(item, view)) for item in page],
