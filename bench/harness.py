@@ -9,8 +9,8 @@ derives from the events the bench sends (Host: localhost), in the gateway and in
 moto runs as a real HTTP server (not `mock_aws`) because the measured handlers run in other
 processes: they reach it through AWS_ENDPOINT_URL exactly as they would reach DynamoDB. It runs
 in this process, so the server's own CPU never shows in a measured child's `process_time`.
-Two patches keep it fast enough for a few hundred sessions (`local.emulator.undo_log_transactions`,
-`replayed_reads`); neither changes an answer.
+Three patches keep it fast enough for a few hundred sessions (`local.emulator.undo_log_transactions`
+and `direct_dynamodb_answers`, `replayed_reads`); none changes an answer.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.emulator import undo_log_transactions
+from local.emulator import direct_dynamodb_answers, undo_log_transactions
 from local.gateway import RAW_HEADERS_KEY, GatewayApp, local_aws_environment
-from local.template import FunctionSpec, create_resources, function_environment, functions, load_template
+from local.resources import create_resources
+from local.template import FunctionSpec, function_environment, functions, load_template
 
 REGION = "us-east-1"
 # What `base_url_of` derives from the bench's events (Host: localhost, X-Forwarded-Proto: http):
@@ -143,7 +144,7 @@ def running_stack() -> Iterator[Stack]:
             # would rebuild its snapshot 450 times.
             streams="manual",
         )
-        with undo_log_transactions(), replayed_reads():
+        with undo_log_transactions(), direct_dynamodb_answers(), replayed_reads():
             yield Stack(endpoint, refs, template, gateway, functions(template))
     finally:
         server.stop()

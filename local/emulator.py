@@ -107,3 +107,30 @@ def undo_log_transactions() -> Iterator[None]:
     finally:
         models.copy = original_copy
         models.DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
+
+
+@contextmanager
+def direct_dynamodb_answers() -> Iterator[None]:
+    """While active, moto writes DynamoDB's item answers (GetItem, Query, BatchGetItem, the
+    writes' returned attributes...) as JSON directly, the way moto did before 5.2, instead of
+    walking each answer through its generic, shape-driven serializer: that walk was a third of
+    the suite's time (every attribute of every item looked up against the operation's model).
+    The JSON is the same DynamoDB JSON (binary values base64, times as epoch seconds);
+    tests/integration/test_emulator.py compares the two ways answer for answer. Errors and
+    non-item answers (DescribeTable...) still go through moto's serializer. Process-wide."""
+    from moto.dynamodb import responses
+    from moto.dynamodb.models.utilities import dynamo_json_dump
+
+    original = responses.DynamoHandler.serialized
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        if type(action_result) is not responses.DynamoResult:
+            return original(self, action_result)
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, dynamo_json_dump(action_result.result)
+
+    responses.DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        responses.DynamoHandler.serialized = original  # type: ignore[method-assign]

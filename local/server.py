@@ -26,12 +26,13 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from local.emulator import undo_log_transactions
+from local.emulator import direct_dynamodb_answers, undo_log_transactions
 from local.gateway import GatewayApp, apply_environment, local_aws_environment
 from local.proxy import RAW_HEADERS_KEY
 from local.request_counter import AwsRequestCounter
+from local.resources import create_resources
 from local.streams import BackgroundPump
-from local.template import create_resources, load_template, unemulated_events
+from local.template import load_template, unemulated_events
 
 REGION = "us-east-1"
 # Outside /v1 and any stage: no API Gateway route can ever take this path.
@@ -284,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # moto serves from a thread of this process: its transactions can be tuned here.
         tuning.enter_context(undo_log_transactions())
+        tuning.enter_context(direct_dynamodb_answers())
         moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         moto_server.start()
         host, port = moto_server.get_host_and_port()

@@ -64,6 +64,9 @@ def _allowed(entry: Any, value: Any) -> bool:
     return bool(entry == value)
 
 
+_GET_RECORDS_LIMIT = 1000  # GetRecords' default and maximum Limit
+
+
 class StreamPump:
     """Delivers new stream records to the subscribed functions; one pump at a time."""
 
@@ -153,8 +156,8 @@ class StreamPump:
                 got = answer.get("Records") or []
                 records += [{**r, "eventSourceARN": self._arns[table]} for r in got]
                 iterator = answer.get("NextShardIterator")
-                if not got:
-                    break
+                if len(got) < _GET_RECORDS_LIMIT:
+                    break  # caught up (moto answers all it has, up to the limit): ask at the next pump
             iterators[shard_id] = iterator
         return records
 

@@ -86,10 +86,11 @@ def quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.M
 
 @pytest.fixture(scope="session", autouse=True)
 def emulator_tuning() -> Iterator[None]:
-    """moto's transactions back up the items they name, not whole tables (local/emulator.py)."""
-    from local.emulator import undo_log_transactions
+    """moto's transactions back up the items they name, not whole tables, and its DynamoDB item
+    answers are written as JSON directly (local/emulator.py)."""
+    from local.emulator import direct_dynamodb_answers, undo_log_transactions
 
-    with undo_log_transactions():
+    with undo_log_transactions(), direct_dynamodb_answers():
         yield
 
 
@@ -120,7 +121,7 @@ _open_gateways: list[Any] = []
 @pytest.fixture
 def aws() -> Iterator[dict[str, str]]:
     """A fresh emulated AWS account with the template's resources; yields logical id -> name."""
-    from local.template import create_resources
+    from local.resources import create_resources
 
     with emulated_aws():
         refs = create_resources(TEMPLATE, session=boto3_session())

@@ -1,7 +1,7 @@
 """Contract tests: template.yaml, the code and the OpenAPI document agree (STYLE.md §4).
 
 One emulated world per test module: moto's `mock_aws` with the template's tables and secret
-(`local.template.create_resources`) behind the in-process API Gateway (`local.gateway.GatewayApp`).
+(`local.resources.create_resources`) behind the in-process API Gateway (`local.gateway.GatewayApp`).
 The environment is set before anything imports a handler (STYLE.md 5.6), and the settings cache
 is cleared once the gateway has put the template's values in it.
 """
@@ -115,7 +115,7 @@ def gateway() -> Iterator[Any]:
     tests elsewhere see the environment they set up.
     """
     from local.gateway import GatewayApp, apply_environment
-    from local.template import create_resources
+    from local.resources import create_resources
 
     saved = dict(os.environ)
     try:

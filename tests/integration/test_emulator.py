@@ -1,6 +1,7 @@
 """local/emulator.py: moto's transactions back up only the items they name, and a cancelled one
-still leaves every table (and its stream) exactly as it was. The suite runs with it on
-(tests/conftest.py, emulator_tuning); these tests look at the tables directly."""
+still leaves every table (and its stream) exactly as it was; its DynamoDB answers written directly
+are moto's own. The suite runs with both on (tests/conftest.py, emulator_tuning); these tests
+look at the tables directly."""
 
 from __future__ import annotations
 
@@ -130,3 +131,73 @@ def test_a_transaction_moto_refuses_before_writing_changes_nothing(dynamodb: Any
         dynamodb.transact_write_items(TransactItems=same_item_twice)
 
     assert everything(dynamodb) == before
+
+
+ODD_ITEM = {
+    "S": {"S": 'text ünïcödé " \\ \n'},
+    "N": {"N": "-12.5e3"},
+    "B": {"B": b"\x00\xffgzip\x1f\x8b"},
+    "SS": {"SS": ["a", "b"]},
+    "NS": {"NS": ["1", "2.5"]},
+    "BS": {"BS": [b"\x01", b"\x02\x03"]},
+    "M": {"M": {"inner": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}, {"B": b"\x04"}]}}},
+    "L": {"L": []},
+    "E": {"M": {}},
+    "T": {"BOOL": True},
+    "Z": {"NULL": True},
+}
+
+
+def _item_answers(client: Any) -> list[Any]:
+    """Every item-carrying answer the product uses, on items of every attribute type."""
+    client.put_item(TableName="Things", Item={**key("odd"), **ODD_ITEM})
+    client.put_item(TableName="Things", Item={**key("odd", "B"), "N": {"N": "1"}})
+    answers: list[Any] = [
+        client.get_item(TableName="Things", Key=key("odd"), ConsistentRead=True),
+        client.get_item(TableName="Things", Key=key("absent")),
+        client.query(
+            TableName="Things",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "odd"}},
+            ReturnConsumedCapacity="TOTAL",
+        ),
+        client.query(
+            TableName="Things",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "odd"}},
+            Limit=1,
+        ),
+        client.batch_get_item(RequestItems={"Things": {"Keys": [key("odd"), key("odd", "B"), key("none")]}}),
+        client.update_item(
+            TableName="Things",
+            Key=key("odd", "B"),
+            UpdateExpression="SET N = N + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        ),
+        client.delete_item(TableName="Things", Key=key("odd", "B"), ReturnValues="ALL_OLD"),
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": "Things", "Item": {**key("tx"), "B": {"B": b"\x00"}}}}]
+        ),
+    ]
+    for answer in answers:
+        answer.pop("ResponseMetadata", None)
+    client.delete_item(TableName="Things", Key=key("odd"))
+    client.delete_item(TableName="Things", Key=key("tx"))
+    return answers
+
+
+def test_direct_answers_are_the_answers_of_motos_serializer(dynamodb, monkeypatch):
+    from moto.core.responses import BaseResponse
+    from moto.dynamodb.responses import DynamoHandler
+
+    from local.emulator import direct_dynamodb_answers
+
+    # moto's own way, whatever the suite runs with (tests/conftest.py turns direct answers on).
+    monkeypatch.setattr(DynamoHandler, "serialized", BaseResponse.serialized)
+    walked = _item_answers(dynamodb)
+    with direct_dynamodb_answers():
+        direct = _item_answers(dynamodb)
+
+    assert direct == walked
+    assert direct[0]["Item"]["B"] == {"B": b"\x00\xffgzip\x1f\x8b"}

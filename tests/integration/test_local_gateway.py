@@ -29,14 +29,13 @@ from werkzeug.test import Client
 from local import server
 from local.cfn_yaml import load_template
 from local.gateway import GatewayApp, local_aws_environment
+from local.resources import create_resources, generate_secret_value
 from local.routing import RouteTable
 from local.template import (
     Route,
     TableSpec,
     api_routes,
-    create_resources,
     function_environment,
-    generate_secret_value,
     stream_subscriptions,
     table_specs,
 )
