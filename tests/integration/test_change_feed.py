@@ -390,3 +390,49 @@ def test_an_old_full_read_plus_the_changes_is_the_new_full_read(api, owner, oper
         after = full(api, aid, headers)
         assert comparable(applied(before, changes, cursor)) == comparable(after)
         assert cursor == after["changes_cursor"]
+
+
+def _events(agenda_id: str) -> list[str]:
+    """The webhook events the change log holds for the agenda, in commit order."""
+    from agenda_core.db import keys
+    from agenda_core.db.commits import ChangeRecord
+
+    return [str(r.event) for r in ChangeRecord.query(keys.changes_pk(agenda_id), consistent_read=True)]
+
+
+def test_each_change_records_the_webhook_event_it_is(api, owner):
+    agenda = create_agenda(api, owner)
+    aid, headers = agenda["id"], owner["headers"]
+    track = create_track(api, owner, aid)
+    path = f"/v1/agendas/{aid}/tracks/{track['id']}"
+
+    answers = [
+        api.request("PATCH", path, json_body={"name": "Renamed"}, headers=headers),
+        api.request("PUT", path, json_body={"name": "Replaced"}, headers=headers),
+        api.request("PATCH", f"/v1/agendas/{aid}", json_body={"published": True}, headers=headers),
+        api.request("PATCH", f"/v1/agendas/{aid}", json_body={"published": True}, headers=headers),
+        api.request("PATCH", f"/v1/agendas/{aid}", json_body={"name": "Renamed"}, headers=headers),
+        api.request(
+            "PATCH",
+            f"/v1/agendas/{aid}",
+            json_body={"published": False, "slug": f"moved-{aid[-6:].lower()}"},
+            headers=headers,
+        ),
+        api.request("DELETE", path, headers=headers),
+    ]
+    deleted = api.request("DELETE", f"/v1/agendas/{aid}", headers=headers)
+
+    assert [a.status for a in answers] == [200, 200, 200, 200, 200, 200, 204], [a.body for a in answers]
+    assert deleted.status == 204
+    assert _events(aid) == [
+        "agenda.created",
+        "track.created",
+        "track.updated",
+        "track.updated",
+        "agenda.published",
+        "agenda.updated",  # published again: no change of state, an update all the same
+        "agenda.updated",
+        "agenda.unpublished",  # with a new slug: the careful path
+        "track.deleted",
+        "agenda.deleted",
+    ]

@@ -51,6 +51,10 @@ class ChangeRecord(TableItem, discriminator="change"):
     item_id = UnicodeAttribute()
     action = UnicodeAttribute()  # UPSERTED or DELETED
     at = UnicodeAttribute()  # when it committed (RFC 3339, UTC, ms)
+    # The webhook event this change is (API.md §7): "<kind>.created|updated|deleted",
+    # "agenda.published", "agenda.unpublished"; "agenda.created" for version 1, which no endpoint
+    # can hear (none can subscribe before the agenda exists). Only the writer knows which.
+    event = UnicodeAttribute(null=True)
     # A content item's stored attributes after the change (upserts of content only): the feed
     # shows the object as of this version without reading the item.
     state = MapAttribute[str, Any](null=True)
@@ -62,6 +66,13 @@ class Change:
     item_id: str
     action: str = UPSERTED
     state: Mapping[str, Any] | None = None
+    # "created", "updated" (the default for an upsert), "deleted" (for a deletion), "published",
+    # "unpublished": the event is "<kind>.<what>".
+    what: str = ""
+
+    @property
+    def event(self) -> str:
+        return f"{self.kind}.{self.what or ('deleted' if self.action == DELETED else 'updated')}"
 
 
 def _agenda_key(agenda_id: str) -> AgendaRecord:
@@ -79,6 +90,7 @@ def _log(tx: Transaction, agenda_id: str, version: int, change: Change, at: str)
         item_id=change.item_id,
         action=change.action,
         at=at,
+        event=change.event,
         state=dict(change.state) if change.state is not None else None,
         ttl=int((utcnow() + retention).timestamp()),
     )
@@ -120,7 +132,7 @@ def commit_new_agenda(record: AgendaRecord) -> Iterator[Transaction]:
     with transaction() as tx:
         yield tx
         tx.put("agenda", record, condition=TableItem.pk.does_not_exist())
-        _log(tx, record.id, 1, Change("agenda", record.id), record.created_at)
+        _log(tx, record.id, 1, Change("agenda", record.id, what="created"), record.created_at)
 
 
 @contextmanager

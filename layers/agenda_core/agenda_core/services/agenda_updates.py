@@ -11,6 +11,7 @@ would do to them, and commit pinned to the version read (else read again).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -128,6 +129,15 @@ def _applied(
     return remember(record)
 
 
+def publication_change(record: AgendaRecord, to_set: Mapping[str, Any]) -> str:
+    """The webhook event's last word: "published" or "unpublished" when the change flips what
+    ``record`` is (at the version the commit pins, so exactly), "" (an update) otherwise."""
+    published = to_set.get("published")
+    if published is None or bool(published) == bool(record.published):
+        return ""
+    return "published" if published else "unpublished"
+
+
 def _commit(
     record: AgendaRecord,
     to_set: dict[str, Any],
@@ -137,7 +147,7 @@ def _commit(
     """Commits the change on ``record``'s version. Returns the time it stamped. Raises
     ``TransactionFailed``."""
     now = iso(utcnow())
-    change = commits.Change("agenda", record.id)
+    change = commits.Change("agenda", record.id, what=publication_change(record, to_set))
     actions = _actions(record.id, to_set, to_clear, now)
     with commits.commit(record.id, int(record.version), change, actions=actions, condition=condition):
         pass
@@ -290,7 +300,7 @@ def _change_slug(
             with commits.commit(
                 agenda_id,
                 int(current.version),
-                commits.Change("agenda", agenda_id),
+                commits.Change("agenda", agenda_id, what=publication_change(current, to_set)),
                 actions=actions,
                 condition=role,
             ) as tx:

@@ -114,6 +114,7 @@ def _write(
     count_change: int = 0,
     references_of: Mapping[str, Any] | None = None,
     remove: bool = False,
+    creating: bool = False,
 ) -> None:
     """One commit (db/commits.py) on the agenda's version ``base.version``: the item, the agenda's
     counter, a check that every referenced id exists in the agenda, and the change record. On
@@ -128,6 +129,7 @@ def _write(
         record.id,
         commits.DELETED if remove else commits.UPSERTED,
         None if remove else _state(record),
+        what="created" if creating else "",
     )
     with commits.commit(base.id, int(base.version), change, actions=actions, condition=condition) as tx:
         if remove:
@@ -238,6 +240,7 @@ def _create(
         lambda failure: diagnose(kind, caller, agenda_id, None, failure, fields=fields, creating=True),
         item_condition=TableItem.pk.does_not_exist(),
         agenda_condition=agenda_condition,
+        creating=True,
         count_change=1,
         references_of=fields,
     )
