@@ -436,3 +436,35 @@ def test_each_change_records_the_webhook_event_it_is(api, owner):
         "track.deleted",
         "agenda.deleted",
     ]
+
+
+def test_an_agenda_change_records_the_agenda_as_that_change_left_it(api, owner):
+    from agenda_core.db import keys
+    from agenda_core.db.commits import ChangeRecord
+
+    agenda = create_agenda(api, owner)
+    aid, headers = agenda["id"], owner["headers"]
+    seen = {agenda["version"]: agenda}
+    for body in (
+        {"name": "Second"},
+        {"published": True},
+        {"slug": f"s-{aid[-8:].lower()}", "location": "Hall"},
+    ):
+        answer = api.request("PATCH", f"/v1/agendas/{aid}", json_body=body, headers=headers)
+        assert answer.status == 200, answer.body
+        seen[answer.json()["version"]] = answer.json()
+    create_track(api, owner, aid)  # a content change: the agenda's state is not its to record
+
+    records = {int(r.version): r for r in ChangeRecord.query(keys.changes_pk(aid), consistent_read=True)}
+    stored = ("id", "slug", "name", "location", "published", "start_at", "duration", "timezone", "version")
+
+    assert sorted(seen) == [v for v, r in sorted(records.items()) if r.kind == "agenda"]
+    for version, read in seen.items():
+        state = (
+            records[version].state.as_dict()
+            if hasattr(records[version].state, "as_dict")
+            else records[version].state
+        )
+        assert {k: read.get(k) for k in stored} == {k: state.get(k) for k in stored}
+        assert state["updated_at"] == read["updated_at"]
+        assert not {"roles", "cursor_key", "pk", "sk"} & set(state)

@@ -35,7 +35,7 @@ from pynamodb.expressions.update import Action
 from agenda_core.db import keys
 from agenda_core.db.base import TableItem
 from agenda_core.db.ids import iso, utcnow
-from agenda_core.db.records import AgendaRecord
+from agenda_core.db.records import AgendaRecord, agenda_state
 from agenda_core.db.transactions import Transaction, transaction
 from agenda_core.settings import get_settings
 
@@ -55,8 +55,9 @@ class ChangeRecord(TableItem, discriminator="change"):
     # "agenda.published", "agenda.unpublished"; "agenda.created" for version 1, which no endpoint
     # can hear (none can subscribe before the agenda exists). Only the writer knows which.
     event = UnicodeAttribute(null=True)
-    # A content item's stored attributes after the change (upserts of content only): the feed
-    # shows the object as of this version without reading the item.
+    # What the change left, in stored form (upserts only): a content item's attributes, or the
+    # agenda's public ones (records.agenda_state). The feed and the events show the object as of
+    # this version without reading it.
     state = MapAttribute[str, Any](null=True)
 
 
@@ -132,7 +133,8 @@ def commit_new_agenda(record: AgendaRecord) -> Iterator[Transaction]:
     with transaction() as tx:
         yield tx
         tx.put("agenda", record, condition=TableItem.pk.does_not_exist())
-        _log(tx, record.id, 1, Change("agenda", record.id, what="created"), record.created_at)
+        first = Change("agenda", record.id, state=agenda_state(record), what="created")
+        _log(tx, record.id, 1, first, record.created_at)
 
 
 @contextmanager

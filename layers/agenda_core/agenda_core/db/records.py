@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -68,6 +70,34 @@ class AgendaRecord(TableItem, discriminator="agenda"):
     # that every agenda-scoped read fetches anyway, so an anonymous read signs and checks cursors
     # with no Secrets Manager call, and no key rotation ever invalidates a change cursor.
     cursor_key = UnicodeAttribute(null=True)
+    # How many webhook subscriptions the agenda has (db/webhook_records.py): a create is capped
+    # by a condition on it (settings.webhooks_per_agenda), a delete counts down, in one transaction.
+    webhooks_count = NumberAttribute(null=True)
+
+
+# What an agenda change records of the agenda (db/commits.py ``state``): its fields as the public
+# reads them, in their stored form, so an event can show the agenda as of that change. Never its
+# roles, cursor key or the table's bookkeeping.
+AGENDA_STATE_ATTRIBUTES = (
+    "id",
+    "slug",
+    "name",
+    "description",
+    "location",
+    "published",
+    "icon",
+    "start_at",
+    "duration",
+    "timezone",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def agenda_state(record: AgendaRecord) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in AGENDA_STATE_ATTRIBUTES}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 class SlugRecord(TableItem, discriminator="slug"):

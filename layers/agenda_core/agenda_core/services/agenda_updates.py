@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from agenda_core.db import commits, keys
 from agenda_core.db.base import TableItem
 from agenda_core.db.ids import iso, utcnow
-from agenda_core.db.records import AgendaRecord, SlugRecord
+from agenda_core.db.records import AgendaRecord, SlugRecord, agenda_state
 from agenda_core.db.transactions import TransactionFailed
 from agenda_core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from agenda_core.etags import if_match_versions
@@ -113,20 +113,22 @@ def _actions(agenda_id: str, to_set: dict[str, Any], to_clear: list[str], now: s
     return actions
 
 
-def _applied(
+def _after(
     record: AgendaRecord, to_set: dict[str, Any], to_clear: list[str], now: str, slug: str | None = None
 ) -> AgendaRecord:
-    """``record`` (the agenda at the version the write pinned) as the committed write left it."""
+    """A copy of ``record`` (the agenda at the version the write pins) as the write leaves it:
+    what the change records and, once committed, the answer and this container's new head."""
+    after = AgendaRecord.from_raw_data(record.serialize())
     for name, value in to_set.items():
         if name in _ATTRIBUTES:
-            setattr(record, name, _storage_value(value))
+            setattr(after, name, _storage_value(value))
     for name in to_clear:
-        setattr(record, name, None)
+        setattr(after, name, None)
     if slug is not None:
-        record.slug = slug
-    record.version = int(record.version) + 1
-    record.updated_at = record.changed_at = now
-    return remember(record)
+        after.slug = slug
+    after.version = int(record.version) + 1
+    after.updated_at = after.changed_at = now
+    return after
 
 
 def publication_change(record: AgendaRecord, to_set: Mapping[str, Any]) -> str:
@@ -143,15 +145,17 @@ def _commit(
     to_set: dict[str, Any],
     to_clear: list[str],
     condition: Condition,
-) -> str:
-    """Commits the change on ``record``'s version. Returns the time it stamped. Raises
-    ``TransactionFailed``."""
-    now = iso(utcnow())
-    change = commits.Change("agenda", record.id, what=publication_change(record, to_set))
-    actions = _actions(record.id, to_set, to_clear, now)
+) -> AgendaRecord:
+    """Commits the change on ``record``'s version. Returns the agenda as committed (remembered as
+    this container's head). Raises ``TransactionFailed``."""
+    after = _after(record, to_set, to_clear, iso(utcnow()))
+    change = commits.Change(
+        "agenda", record.id, state=agenda_state(after), what=publication_change(record, to_set)
+    )
+    actions = _actions(record.id, to_set, to_clear, after.updated_at)
     with commits.commit(record.id, int(record.version), change, actions=actions, condition=condition):
         pass
-    return now
+    return remember(after)
 
 
 # --- the two paths -----------------------------------------------------------------------------
@@ -179,11 +183,11 @@ def _update(
     if condition is not None:
         head = head_of(agenda_id)
         try:
-            now = _commit(head, to_set, to_clear, condition)
+            committed = _commit(head, to_set, to_clear, condition)
         except TransactionFailed:
             pass  # the careful path says why, or finds the head was only stale
         else:
-            return agenda_representation(_applied(head, to_set, to_clear, now), caller, base_url)
+            return agenda_representation(committed, caller, base_url)
     return _careful_update(caller, agenda_id, to_set, to_clear, slug, versions, roles, base_url)
 
 
@@ -233,12 +237,12 @@ def _careful_update(
         role = write_condition(caller, None, roles)
         try:
             if slug is not None and slug != current.slug:
-                now = _change_slug(current, to_set, to_clear, slug, role)
-                return agenda_representation(_applied(current, to_set, to_clear, now, slug), caller, base_url)
-            now = _commit(current, to_set, to_clear, role)
+                committed = _change_slug(current, to_set, to_clear, slug, role)
+            else:
+                committed = _commit(current, to_set, to_clear, role)
         except TransactionFailed:
             continue  # something under the agenda changed since the read: check again
-        return agenda_representation(_applied(current, to_set, to_clear, now), caller, base_url)
+        return agenda_representation(committed, caller, base_url)
     raise Conflict("The agenda kept changing while we wrote; try again.", code="write_conflict")
 
 
@@ -288,19 +292,20 @@ def _check_publishable(sessions: list[dict[str, Any]]) -> None:
 
 def _change_slug(
     current: AgendaRecord, to_set: dict[str, Any], to_clear: list[str], slug: str, role: Condition
-) -> str:
+) -> AgendaRecord:
     """One commit: claim the new slug, update the agenda (if unchanged since we read it), release
-    the old claim. Returns the time it stamped. Raises ``Conflict(slug_taken)``,
+    the old claim. Returns the agenda as committed (the new head). Raises ``Conflict(slug_taken)``,
     ``TransactionFailed`` (the agenda moved on)."""
     agenda_id = current.id
     for _attempt in range(2):
-        now = iso(utcnow())
-        actions = [*_actions(agenda_id, to_set, to_clear, now), AgendaRecord.slug.set(slug)]
+        after = _after(current, to_set, to_clear, iso(utcnow()), slug)
+        actions = [*_actions(agenda_id, to_set, to_clear, after.updated_at), AgendaRecord.slug.set(slug)]
+        what = publication_change(current, to_set)
         try:
             with commits.commit(
                 agenda_id,
                 int(current.version),
-                commits.Change("agenda", agenda_id, what=publication_change(current, to_set)),
+                commits.Change("agenda", agenda_id, state=agenda_state(after), what=what),
                 actions=actions,
                 condition=role,
             ) as tx:
@@ -317,5 +322,5 @@ def _change_slug(
                 raise Conflict(f"The slug '{slug}' is taken.", code="slug_taken") from error
             raise
         forget_slug(current.slug)
-        return now
+        return remember(after)
     raise Conflict(f"The slug '{slug}' is taken.", code="slug_taken")
