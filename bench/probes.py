@@ -264,7 +264,9 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
             commits=True,
         ),
     ]
-    return found
+    from bench.probes_webhooks import webhook_probes  # imports this module: not at the top
+
+    return found + webhook_probes(agenda, auth)
 
 
 # What a route is allowed beyond "a read is one request, a write one transaction" (docs/design.md,

@@ -18,8 +18,9 @@ What it looks for (the canaries):
   (`agenda_core.integrations.secrets.parse_secret`) and every key derived from one
   (`SigningKey.derive`), raw and in hex, base64 and base64url;
 - Argon2 password hashes (`$argon2`), and Python tracebacks in responses;
-- the tokens the API issues (access tokens, refresh tokens `rt_…`, API tokens `agt_…`): never in a
-  log, and in a response only in the field of the one response that issued it (ISSUERS). Two
+- the tokens the API issues (access tokens, refresh tokens `rt_…`, API tokens `agt_…`, webhook
+  secrets `whsec_…`): never in a log, and in a response only in the field of the one response that
+  issued it (ISSUERS, ISSUER_PATTERNS). Two
   repeats are that same response, not a leak: an idempotent replay of it (`Idempotent-Replayed:
   true`, the same body: functions/users/app.py), and the refresh grace window handing the same
   successor to a parallel refresh (RELIABILITY.md).
@@ -69,6 +70,7 @@ TOKEN = re.compile(
     r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"  # a JWT (access token)
     r"|rt_[0-9A-HJKMNP-TV-Z]{26}\.[A-Za-z0-9_-]{43}"  # a refresh token (refresh_token_format.py)
     r"|agt_[0-9A-Za-z]{72}"  # an API token (token_format.py)
+    r"|whsec_[A-Za-z0-9+/]{43}="  # a webhook signing secret (integrations/webhook_signing.py)
 )
 KEYISH = re.compile(rf"[A-Za-z0-9+/=_-]{{{MIN_KEY_LENGTH},}}")
 
@@ -78,6 +80,23 @@ ISSUERS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     ("POST", "/v1/auth/refresh"): {200: ("access_token", "refresh_token")},
     ("POST", "/v1/users/me/tokens"): {201: ("token",)},
 }
+# Issuers whose path carries ids: (method, path pattern) -> as ISSUERS.
+ISSUER_PATTERNS: dict[tuple[str, re.Pattern[str]], dict[int, tuple[str, ...]]] = {
+    ("POST", re.compile(r"/v1/agendas/[^/]+/webhooks")): {201: ("secret",)},
+    ("POST", re.compile(r"/v1/agendas/[^/]+/webhooks/[^/]+/rotate-secret")): {200: ("secret",)},
+}
+
+
+def _issued_fields(method: str, path: str, status: int) -> tuple[str, ...]:
+    exact = ISSUERS.get((method, path))
+    if exact is not None:
+        return exact.get(status, ())
+    for (issuer_method, pattern), fields in ISSUER_PATTERNS.items():
+        if method == issuer_method and pattern.fullmatch(path):
+            return fields.get(status, ())
+    return ()
+
+
 # A refresh inside the grace window recomputes the very successor a parallel one was given.
 REISSUERS = frozenset({("POST", "/v1/auth/refresh")})
 REPLAYED_HEADER = "idempotent-replayed"
@@ -203,7 +222,7 @@ class Detector:
         """The tokens `record` issues (token -> how often it may show them), registered."""
         header_text = "\n".join(f"{name}: {value}" for name, value in record.headers)
         record.text = f"{record.status}\n{header_text}\n\n{record.body.decode('utf-8', 'replace')}"
-        fields = ISSUERS.get((record.method, record.path), {}).get(record.status)
+        fields = _issued_fields(record.method, record.path, record.status)
         if not fields:
             return {}
         try:

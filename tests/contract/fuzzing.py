@@ -125,6 +125,7 @@ SERVER_ISSUED_QUERY: dict[str, tuple[str, ...]] = {
     "GET /v1/agendas/{agenda_id}/members": ("cursor",),
     "GET /v1/users/me/agendas": ("cursor",),
     "GET /v1/users/me/tokens": ("cursor",),
+    "GET /v1/agendas/{agenda_id}/webhooks": ("cursor",),
     "GET /v1/agendas/{agenda_id}/changes": ("since",),
 }
 SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {
@@ -160,6 +161,11 @@ _KEYS = itertools.count()
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # API.md §1
 
 
+WEBHOOK_WRITES = frozenset(
+    {"POST /v1/agendas/{agenda_id}/webhooks", "PATCH /v1/agendas/{agenda_id}/webhooks/{webhook_id}"}
+)
+
+
 def prepare(case: schemathesis.Case) -> None:
     """Adjust a positive case for what the document cannot say (see above)."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -182,6 +188,10 @@ def prepare(case: schemathesis.Case) -> None:
     # A member is added by the email of a signed-up user (API.md §3: else a 422): MEMBER's.
     if label == "POST /v1/agendas/{agenda_id}/members" and isinstance(case.body, dict):
         case.body["email"] = MEMBER.email
+    # A webhook receiver must be a public https host (API.md §7: else 422), which a schema
+    # cannot say: positive cases get one of example.com's addresses.
+    if label in WEBHOOK_WRITES and isinstance(case.body, dict) and "url" in case.body:
+        case.body["url"] = f"https://example.com/hooks/{next(_KEYS)}"
     # A password change needs the account's current password (API.md §2), a secret no schema can
     # give: a generated one is wrong (a 422 by contract, and a failed login counted against the
     # user), so positive cases leave the change out; negative cases still send it.

@@ -39,6 +39,7 @@ AGENDA_PLACEHOLDER = "agd_01JQ0000000000000000000000"
 MEMBER_PLACEHOLDER = "usr_01JQ0000000000000000000000"
 # An API token of the token's user, created first.
 API_TOKEN_PLACEHOLDER = "tok_01JQ0000000000000000000000"
+WEBHOOK_PLACEHOLDER = "whk_01JQ0000000000000000000000"
 # Agenda content (API.md §4): plural -> (singular, the placeholder of an item's id). The item is
 # made first by its resource's create event (sessions/create_session.json's body, and so on);
 # a list event gets one such item too, so its answer is not an empty list.
@@ -93,6 +94,12 @@ EXPECTED_STATUS: dict[str, int] = {
     "members/create_member.json": 201,
     "members/update_member.json": 200,
     "members/delete_member.json": 204,
+    "webhooks/list_webhooks.json": 200,
+    "webhooks/create_webhook.json": 201,
+    "webhooks/get_webhook.json": 200,
+    "webhooks/update_webhook.json": 200,
+    "webhooks/delete_webhook.json": 204,
+    "webhooks/rotate_webhook_secret.json": 200,
     "health/get_health.json": 200,
     "docs/get_openapi.json": 200,
     "docs/get_docs.json": 200,
@@ -304,6 +311,18 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
         made["api_token"] = created.json()
         event["path"] = event["path"].replace(API_TOKEN_PLACEHOLDER, made["api_token"]["id"])
         event["pathParameters"]["token_id"] = made["api_token"]["id"]
+    if WEBHOOK_PLACEHOLDER in event["path"] or name == "webhooks/list_webhooks.json":
+        created = gateway.request(
+            "POST",
+            f"/v1/agendas/{made['agenda']['id']}/webhooks",
+            json_body=json.loads(load_event("webhooks/create_webhook.json")["body"]),
+            headers=account.headers,
+        )
+        assert created.status == 201, created.body
+        made["webhook"] = {k: v for k, v in created.json().items() if k != "secret"}
+        event["path"] = event["path"].replace(WEBHOOK_PLACEHOLDER, made["webhook"]["id"])
+        if "webhook_id" in (event["pathParameters"] or {}):
+            event["pathParameters"]["webhook_id"] = made["webhook"]["id"]
     plural = name.split("/")[0]
     if plural in CONTENT and (name == f"{plural}/list_{plural}.json" or CONTENT[plural][1] in event["path"]):
         made["item"] = create_content(gateway, account, made["agenda"]["id"], plural)
@@ -318,6 +337,7 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
             AGENDA_PLACEHOLDER,
             MEMBER_PLACEHOLDER,
             API_TOKEN_PLACEHOLDER,
+            WEBHOOK_PLACEHOLDER,
             *CONTENT_PLACEHOLDERS,
         )
     )
@@ -489,7 +509,29 @@ def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
             return OPENAPI_FILE.read_text(encoding="utf-8")
         case "docs/get_docs_asset.json":
             return (ROOT / "functions" / "docs" / "static" / "swagger-ui.css").read_text(encoding="utf-8")
-        case "agendas/delete_agenda.json" | "members/delete_member.json":
+        case "webhooks/create_webhook.json":
+            return {
+                **event_body,
+                "id": re.compile(r"^whk_[0-9A-HJKMNP-TV-Z]{26}$"),
+                "active": True,
+                "status": "active",
+                "secret": re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"),
+                "created_at": TIMESTAMP,
+                "updated_at": TIMESTAMP,
+            }
+        case "webhooks/list_webhooks.json":
+            return {"webhooks": [made["webhook"]], "pagination": {"next": None, "per_page": 20}}
+        case "webhooks/get_webhook.json":
+            return made["webhook"]
+        case "webhooks/update_webhook.json":
+            return {**made["webhook"], **event_body, "status": "paused", "updated_at": TIMESTAMP}
+        case "webhooks/rotate_webhook_secret.json":
+            return {
+                **made["webhook"],
+                "secret": re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"),
+                "updated_at": TIMESTAMP,
+            }
+        case "agendas/delete_agenda.json" | "members/delete_member.json" | "webhooks/delete_webhook.json":
             return ""
         case "members/list_members.json":
             assert agenda is not None

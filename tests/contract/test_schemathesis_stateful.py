@@ -8,7 +8,8 @@ everything but the users' profiles and credentials (signed up once per module, s
 logins stay good), so the same choices meet the same answers (Hypothesis refuses generation that
 depends on leftovers of earlier scenarios).
 
-A second machine walks the agenda content (API.md §4) only: an agenda, its sessions, speakers,
+A second machine walks the agenda content (API.md §4) only, a third an agenda's webhook
+subscriptions (API.md §7): an agenda, its sessions, speakers,
 tracks, venues and categories, and the agenda's own writes (publishing with conflicts, new days
 with sessions in them). In the machine over the whole document these chains are a few of many
 links, so few scenarios would get past creating an agenda.
@@ -37,6 +38,11 @@ CONTENT_STEPS = 12
 CONTENT_PATHS = (
     r"^/v1/agendas(/\{agenda_id\}(/(sessions|speakers|tracks|venues|categories)(/\{[a-z]+_id\})?)?)?$"
 )
+# The webhooks machine: an agenda and its subscriptions (API.md §7), kept out of the first machine
+# for the same reason as the content.
+WEBHOOK_SCENARIOS = 20
+WEBHOOK_STEPS = 8
+WEBHOOK_PATHS = r"^/v1/agendas(/\{agenda_id\}(/webhooks(/\{webhook_id\}(/rotate-secret)?)?)?)?$"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -74,7 +80,7 @@ def run_state_machine(machine_schema: Any, scenarios: int, steps: int) -> None:
 
 
 def test_stateful(gateway: Any) -> None:
-    run_state_machine(schema, SCENARIOS, STEPS)
+    run_state_machine(schema.exclude(path_regex="/webhooks"), SCENARIOS, STEPS)
 
 
 def test_stateful_content(gateway: Any) -> None:
@@ -82,3 +88,10 @@ def test_stateful_content(gateway: Any) -> None:
     labels = {result.ok().label for result in content.get_all_operations()}
     assert len(labels) == 2 + 4 + 5 * 6, sorted(labels)  # POST, GET /v1/agendas; the agenda; content
     run_state_machine(content, CONTENT_SCENARIOS, CONTENT_STEPS)
+
+
+def test_stateful_webhooks(gateway: Any) -> None:
+    webhooks = schema.include(path_regex=WEBHOOK_PATHS)
+    labels = {result.ok().label for result in webhooks.get_all_operations()}
+    assert len(labels) == 2 + 4 + 6, sorted(labels)  # POST, GET /v1/agendas; the agenda; webhooks
+    run_state_machine(webhooks, WEBHOOK_SCENARIOS, WEBHOOK_STEPS)

@@ -25,6 +25,8 @@ from tests.conftest import ROOT
 DOCUMENT = json.loads((ROOT / "functions/docs/openapi.json").read_text())
 ID_PARAMETERS = ("{agenda_id}", "{user_id}", "{token_id}")
 SUCCESS = {"GET": 200, "PUT": 200, "PATCH": 200, "POST": 201, "DELETE": 204}
+# POSTs that act on something instead of creating it.
+ACTIONS = {"POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": 200}
 
 
 def id_taking_operations() -> list[str]:
@@ -48,6 +50,13 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "PATCH /v1/agendas/{agenda_id}/members/{user_id}": {"body": {"role": "editor"}},
     "DELETE /v1/agendas/{agenda_id}/members/{user_id}": {},
     "DELETE /v1/users/me/tokens/{token_id}": {},  # a fresh token of the owner's, per cell
+    "GET /v1/agendas/{agenda_id}/webhooks": {},
+    "POST /v1/agendas/{agenda_id}/webhooks": {"body": {"url": "https://example.com/hook", "events": ["*"]}},
+    # {webhook_id}: a fresh subscription the owner makes on the cell's agenda.
+    "GET /v1/agendas/{agenda_id}/webhooks/{webhook_id}": {},
+    "PATCH /v1/agendas/{agenda_id}/webhooks/{webhook_id}": {"body": {"active": False}},
+    "DELETE /v1/agendas/{agenda_id}/webhooks/{webhook_id}": {},
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": {},
 }
 # Agenda content (API.md §4): plural -> (the item id's path parameter, a valid body). Item routes
 # act on a fresh item the owner makes per cell; session times fall inside agenda_body()'s days.
@@ -113,14 +122,15 @@ def expected_status(route: str, principal: str, published: bool, target: str) ->
     """The cell as the policy table says it must be."""
     rule = OPERATIONS[ROUTES[route]]
     method = route.split()[0]
+    success = ACTIONS.get(route, SUCCESS[method])
     if principal == "anonymous":
         if rule.auth == "required":
             return 401
-        return SUCCESS[method] if rule.public_when_published and published else 404
+        return success if rule.public_when_published and published else 404
     if principal in TOKEN_SCOPES and rule.scope not in TOKEN_SCOPES[principal] | {None}:
         return 403  # insufficient_scope, before anything is looked up
     if rule.roles is None:  # about the caller's own things (their tokens): only the owner has one here
-        return SUCCESS[method] if principal in ("owner", *TOKEN_SCOPES) else 404
+        return success if principal in ("owner", *TOKEN_SCOPES) else 404
     role = (
         "owner"
         if principal in TOKEN_SCOPES
@@ -134,7 +144,7 @@ def expected_status(route: str, principal: str, published: bool, target: str) ->
     if allowed:
         if target == "owner" and route.endswith("{user_id}") and method in {"PATCH", "DELETE"}:
             return 409  # the last owner stays
-        return SUCCESS[method]
+        return success
     visible = published or role is not None
     return 403 if visible else 404
 
@@ -153,6 +163,17 @@ def _new_item(api, world: World, agenda: dict[str, Any], plural: str) -> str:
         "POST",
         f"/v1/agendas/{agenda['id']}/{plural}",
         json_body=body,
+        headers=world.users["owner"]["headers"],
+    )
+    assert created.status == 201, created.body
+    return str(created.json()["id"])
+
+
+def _new_webhook(api, world: World, agenda: dict[str, Any]) -> str:
+    created = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/webhooks",
+        json_body={"url": "https://example.com/hook", "events": ["*"]},
         headers=world.users["owner"]["headers"],
     )
     assert created.status == 201, created.body
@@ -182,6 +203,8 @@ def check_cells(api, world: World, route: str, published: bool, shared: dict[str
         path = path.replace("{user_id}", world.users[target]["user"]["id"])
         if "{token_id}" in path:
             path = path.replace("{token_id}", create_api_token(api, world.users["owner"])["id"])
+        if "{webhook_id}" in path:
+            path = path.replace("{webhook_id}", _new_webhook(api, world, agenda))
         for plural, (item_id, _) in CONTENT.items():
             if f"{{{item_id}}}" in path:
                 path = path.replace(f"{{{item_id}}}", _new_item(api, world, agenda, plural))

@@ -82,6 +82,12 @@ class Settings:
     api_token_max_lifetime_days: int = 365
     api_token_last_used_interval_seconds: int = 300
     api_token_cache_seconds: float = 60.0
+    # Webhooks (API.md §7, RELIABILITY.md): endpoints per agenda; how long a rotated-out secret
+    # still signs; whether loopback receivers may be used (`make dev --allow-loopback-webhooks`
+    # only: the template never sets ALLOW_LOOPBACK_WEBHOOKS).
+    webhooks_per_agenda: int = 10
+    webhook_secret_overlap_seconds: int = 24 * 60 * 60
+    allow_loopback_webhooks: bool = False
 
 
 @cache
@@ -103,4 +109,5 @@ def get_settings() -> Settings:
         login_failures_per_ip=int(env.get("LOGIN_FAILURES_PER_IP", "20")),
         signups_per_ip=int(env.get("SIGNUPS_PER_IP", "10")),
         api_token_cache_seconds=min(60.0, float(env.get("API_TOKEN_CACHE_SECONDS", "60"))),
+        allow_loopback_webhooks=env.get("ALLOW_LOOPBACK_WEBHOOKS", "false").lower() == "true",
     )

@@ -18,6 +18,7 @@ UserId = Annotated[
     str, Path(pattern=prefixed_id_pattern("usr"), description="The member's user id (`usr_…`).")
 ]
 TokenId = Annotated[str, Path(pattern=prefixed_id_pattern("tok"), description="An API token id (`tok_…`).")]
+WebhookId = Annotated[str, Path(pattern=prefixed_id_pattern("whk"), description="A webhook id (`whk_…`).")]
 
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", max_length=1024, description="Write only if current.")

@@ -27,7 +27,7 @@ from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord, MembershipRecord, SlugRecord
 from agenda_core.db.transactions import storage_errors
-from agenda_core.errors import NotFound
+from agenda_core.errors import NotFound, PermissionDenied
 from agenda_core.etags import make_etag
 from agenda_core.policy import OPERATIONS
 from agenda_core.schemas.auth import Caller
@@ -75,6 +75,21 @@ def is_visible(record: AgendaRecord, caller: Caller) -> bool:
     rule = OPERATIONS["agenda.read"]
     return (rule.public_when_published and bool(record.published)) or role_of(record, caller) in (
         rule.roles or ()
+    )
+
+
+def authorize(agenda: AgendaRecord, caller: Caller, operation: str, target: str | None = None) -> None:
+    """Raises ``NotFound`` when the caller may not even see the agenda, ``PermissionDenied`` when
+    they see it but their role does not allow ``operation`` (policy.OPERATIONS)."""
+    rule = OPERATIONS[operation]
+    role = role_of(agenda, caller)
+    if role in (rule.roles or ()) or (rule.on_self and role is not None and target == caller.user_id):
+        return
+    if not is_visible(agenda, caller):
+        raise NotFound("No agenda with this id or slug.")
+    raise PermissionDenied(
+        "Your role on this agenda does not allow this." if role else "You are not a member of this agenda.",
+        code="insufficient_role",
     )
 
 

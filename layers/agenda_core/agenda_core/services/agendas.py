@@ -24,6 +24,12 @@ from agenda_core.db.base import Gsi1, TableItem, get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord, MembershipRecord, SlugRecord
 from agenda_core.db.transactions import TransactionFailed, is_condition_failure, storage_errors
+from agenda_core.db.webhook_records import (
+    SECRET_SK,
+    WEBHOOK_SK_PREFIX,
+    WebhookSecretRecord,
+    webhook_secret_pk,
+)
 from agenda_core.errors import (
     Conflict,
     FieldError,
@@ -331,5 +337,8 @@ def _sweep_partition(agenda_id: str, slug: str | None) -> None:
                     keys.agenda_pk(agenda_id), attributes_to_get=["pk", "sk", "type"]
                 ):
                     batch.delete(item)
+                    if item.sk.startswith(WEBHOOK_SK_PREFIX):  # its secret lives apart
+                        webhook_id = item.sk.removeprefix(WEBHOOK_SK_PREFIX)
+                        batch.delete(WebhookSecretRecord(webhook_secret_pk(webhook_id), SECRET_SK))
     except Exception:  # noqa: BLE001 - the delete itself succeeded; the sweep may be retried later
         logger.exception("sweeping a deleted agenda's partition failed", extra={"agenda_id": agenda_id})

@@ -19,3 +19,9 @@ def member_url(base_url: str, agenda_id: str, user_id: str) -> str:
 def content_url(base_url: str, agenda_id: str, plural: str, item_id: str) -> str:
     """A session, speaker, track, venue or category (API.md §4)."""
     return f"{base_url}/v1/agendas/{agenda_id}/{plural}/{item_id}"
+
+
+def webhook_url(base_url: str, agenda_id: str, webhook_id: str) -> str:
+    """A webhook subscription's own address (its ``Location``; its ``url`` field is where events
+    go, as API.md §7 names it)."""
+    return f"{base_url}/v1/agendas/{agenda_id}/webhooks/{webhook_id}"

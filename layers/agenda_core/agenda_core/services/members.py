@@ -21,7 +21,7 @@ from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerpri
 from agenda_core.db.ids import iso, utcnow
 from agenda_core.db.records import AgendaRecord, CredentialRecord, MembershipRecord, UserRecord
 from agenda_core.db.transactions import TransactionFailed, storage_errors, transaction
-from agenda_core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from agenda_core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from agenda_core.integrations.secrets import signing_key
 from agenda_core.observability import logger
 from agenda_core.policy import OPERATIONS, OWNER
@@ -41,21 +41,6 @@ def _role_path(user_id: str) -> Any:
 
 def _roles(agenda: AgendaRecord) -> dict[str, str]:
     return dict(agenda.roles.as_dict()) if agenda.roles else {}
-
-
-def _authorize(agenda: AgendaRecord, caller: Caller, operation: str, target: str | None = None) -> None:
-    """Raises ``NotFound`` when the caller may not even see the agenda, ``PermissionDenied`` when
-    they see it but their role does not allow ``operation`` (policy.OPERATIONS)."""
-    rule = OPERATIONS[operation]
-    role = agenda_partition.role_of(agenda, caller)
-    if role in (rule.roles or ()) or (rule.on_self and role is not None and target == caller.user_id):
-        return
-    if not agenda_partition.is_visible(agenda, caller):
-        raise NotFound("No agenda with this id or slug.")
-    raise PermissionDenied(
-        "Your role on this agenda does not allow this." if role else "You are not a member of this agenda.",
-        code="insufficient_role",
-    )
 
 
 def _public(member: MembershipRecord, email: str, base_url: str) -> MemberPublic:
@@ -86,7 +71,7 @@ def list_members(
     """The agenda's members in the order they joined. Raises ``NotFound``, ``PermissionDenied``,
     ``InvalidCursor``."""
     agenda, members = agenda_partition.load_agenda_and_members(id_or_slug)
-    _authorize(agenda, caller, "members.list")
+    agenda_partition.authorize(agenda, caller, "members.list")
     fingerprint = query_fingerprint(route="members", agenda=agenda.id)
     key = signing_key().derive("cursor")
     after = decode_cursor(cursor, fingerprint, key)["user_id"] if cursor else ""
@@ -123,7 +108,7 @@ def add_member(caller: Caller, agenda_id: str, data: MemberCreate, base_url: str
     credential = next((i for i in items if isinstance(i, CredentialRecord)), None)
     if agenda is None:
         raise NotFound("No agenda with this id.")
-    _authorize(agenda, caller, "members.create")
+    agenda_partition.authorize(agenda, caller, "members.create")
     if credential is None:
         raise ValidationFailed(
             [FieldError("/email", "unknown_user", "No user has signed up with this email.")]
@@ -157,7 +142,7 @@ def add_member(caller: Caller, agenda_id: str, data: MemberCreate, base_url: str
     except TransactionFailed as error:
         if "agenda" in error.failed:
             agenda = _current(agenda_id)
-            _authorize(agenda, caller, "members.create")
+            agenda_partition.authorize(agenda, caller, "members.create")
             if credential.user_id in _roles(agenda):
                 raise Conflict("This user is already a member.", code="member_exists") from error
             if len(_roles(agenda)) >= cap:
@@ -216,7 +201,7 @@ def update_member(
     """Changes a member's role (owners only). Raises ``Conflict(last_owner)``, ``NotFound``,
     ``PermissionDenied``."""
     agenda, member, email = _read_for_change(agenda_id, user_id)
-    _authorize(agenda, caller, "members.update", target=user_id)
+    agenda_partition.authorize(agenda, caller, "members.update", target=user_id)
     roles = _roles(agenda)
     if member is None or user_id not in roles:
         raise NotFound("This user is not a member of this agenda.")
@@ -252,7 +237,7 @@ def remove_member(caller: Caller, agenda_id: str, user_id: str) -> None:
     """Removes a member (owners remove anyone; any member may leave). Raises
     ``Conflict(last_owner)``, ``NotFound``, ``PermissionDenied``."""
     agenda, member, _email = _read_for_change(agenda_id, user_id)
-    _authorize(agenda, caller, "members.delete", target=user_id)
+    agenda_partition.authorize(agenda, caller, "members.delete", target=user_id)
     roles = _roles(agenda)
     if member is None or user_id not in roles:
         raise NotFound("This user is not a member of this agenda.")

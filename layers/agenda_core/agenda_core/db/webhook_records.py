@@ -1,0 +1,56 @@
+"""Webhook subscriptions in the single table (API.md §7; docs/design.md "Webhooks").
+
+Two items per subscription:
+
+- the subscription, ``AGENDA#<agd_id>`` / ``#AGENDA#WEBHOOK#<whk_id>``: in the agenda's
+  partition, with a sort key that begins like the agenda item's own, so one Query
+  (``begins_with(sk, "#AGENDA")``) reads the agenda (its roles, for the permission check) and all
+  its subscriptions, and one BatchGetItem the agenda and one subscription. The partition's other
+  readers skip them (they keep only content kinds; services/agenda_partition.py);
+- its secrets, ``WEBHOOK#<whk_id>`` / ``SECRET``: apart, so that no read of the agenda's partition
+  ever carries one. The secret must be stored to sign with (HMAC needs the key itself); it is
+  never in a read. During a rotation the previous secret signs too, until
+  ``previous_secret_until``.
+
+A create is capped at 10 per agenda by a condition on the agenda's ``webhooks_count``.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute
+
+from agenda_core.db.base import TableItem
+from agenda_core.db.keys import AGENDA_SK
+
+WEBHOOK_SK_PREFIX = f"{AGENDA_SK}#WEBHOOK#"
+SECRET_SK = "SECRET"
+
+
+def webhook_sk(webhook_id: str) -> str:
+    return f"{WEBHOOK_SK_PREFIX}{webhook_id}"
+
+
+def webhook_secret_pk(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}"
+
+
+class WebhookRecord(TableItem, discriminator="webhook"):
+    id = UnicodeAttribute()
+    agenda_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    events = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]  # pynamodb stubs want the Python type
+    description = UnicodeAttribute(null=True)
+    active = BooleanAttribute(default=True)  # the organisers' switch
+    # Set by the delivery side when it stops delivering (410 Gone, 5 days of failures); cleared
+    # when the organisers switch the endpoint on again.
+    disabled_reason = UnicodeAttribute(null=True)
+    revision = UnicodeAttribute()  # changes with every write: a write pins the revision it read
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class WebhookSecretRecord(TableItem, discriminator="webhook_secret"):
+    webhook_id = UnicodeAttribute()
+    secret = UnicodeAttribute()
+    previous_secret = UnicodeAttribute(null=True)
+    previous_secret_until = UnicodeAttribute(null=True)  # RFC 3339, UTC
