@@ -258,7 +258,14 @@ class GatewayApp:
             )
         event = build_event(environ, match, body, request_id, self.stage, self.binary_types)
         answer = self._invoke(self._functions[match.route.function_id], event, request_id, environ)
-        if self.streams == "after_writes" and event["httpMethod"] not in ("GET", "HEAD", "OPTIONS"):
+        # A refused request wrote nothing (API.md: bad input changes nothing); were that ever
+        # broken, its records would still go out with the next pump.
+        refused = answer[0] >= 400
+        if (
+            self.streams == "after_writes"
+            and event["httpMethod"] not in ("GET", "HEAD", "OPTIONS")
+            and not refused
+        ):
             try:
                 self.pump_streams()
             except Exception:

@@ -339,7 +339,7 @@ def prepare_environment() -> None:
 
 
 # Functions no API route reaches (stream consumers): they have a handler, not an `app`.
-NOT_API = frozenset({"snapshots"})
+NOT_API = frozenset({"snapshots", "webhook_events", "webhook_delivery"})
 
 
 def function_names() -> list[str]:

@@ -21,22 +21,27 @@ from agenda_core.services import snapshot_builder
 _CHANGES_PREFIX = "CHANGES#"
 
 
-def _agendas_in(records: list[dict[str, Any]]) -> dict[str, str]:
-    """Agenda id -> the sequence number of its first change record in the batch."""
-    first: dict[str, str] = {}
+def _agendas_in(records: list[dict[str, Any]]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """Agenda id -> the sequence number of its first change record in the batch, and the records'
+    new images."""
+    found: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for record in records:
         change = record.get("dynamodb") or {}
         pk = ((change.get("Keys") or {}).get("pk") or {}).get("S", "")
         if record.get("eventName") == "INSERT" and pk.startswith(_CHANGES_PREFIX):
-            first.setdefault(pk.removeprefix(_CHANGES_PREFIX), str(change.get("SequenceNumber")))
-    return first
+            first = found.setdefault(
+                pk.removeprefix(_CHANGES_PREFIX), (str(change.get("SequenceNumber")), [])
+            )
+            first[1].append(change.get("NewImage") or {})
+    return found
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failed = []
-    for agenda_id, sequence_number in _agendas_in(event.get("Records") or []).items():
+    for agenda_id, (sequence_number, images) in _agendas_in(event.get("Records") or []).items():
         try:
-            snapshot_builder.rebuild(agenda_id)
+            if snapshot_builder.needs_rebuild(images):
+                snapshot_builder.rebuild(agenda_id)
         except Exception:  # noqa: BLE001 - retried by the stream from this record on
             logger.exception("snapshot rebuild failed", extra={"agenda_id": agenda_id})
             failed.append(sequence_number)

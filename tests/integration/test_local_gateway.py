@@ -275,9 +275,10 @@ def test_real_template_routes_every_function_with_the_designed_routes() -> None:
     }
     routes = api_routes(template)
 
-    # Every function but the stream's (SnapshotsFunction: local/streams.py runs it) serves routes.
-    assert {route.function_id for route in routes} == functions - {"SnapshotsFunction"}
-    assert [s.function_id for s in stream_subscriptions(template)] == ["SnapshotsFunction"]
+    # Every function serves routes but the stream's (local/streams.py runs them) and the queue's.
+    streams = {"SnapshotsFunction", "WebhookEventsFunction"}
+    assert {route.function_id for route in routes} == functions - streams - {"WebhookDeliveryFunction"}
+    assert {s.function_id for s in stream_subscriptions(template)} == streams
     # docs/design.md: the routes, and an ANY on every path.
     designed = {
         ("POST", "/v1/users", "UsersFunction"),

@@ -25,6 +25,8 @@ class Settings:
     # are built on (PUBLIC_BASE_URL when set, else the stack's API URL, SNAPSHOT_BASE_URL).
     snapshot_bucket: str = ""
     snapshot_base_url: str = ""
+    # The webhook delivery queue (integrations/webhook_queue.py).
+    webhook_queue_url: str = ""
     enable_xray_sdk: bool = False
     service_name: str = "agenda-api"
 
@@ -101,6 +103,7 @@ def get_settings() -> Settings:
         cors_allow_origins=_csv(env.get("CORS_ALLOW_ORIGINS", "")),
         public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         snapshot_bucket=env.get("SNAPSHOT_BUCKET", ""),
+        webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
         snapshot_base_url=(env.get("PUBLIC_BASE_URL") or env.get("SNAPSHOT_BASE_URL") or "").rstrip("/"),
         enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),

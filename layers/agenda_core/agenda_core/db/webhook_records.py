@@ -17,13 +17,20 @@ A create is capped at 10 per agenda by a condition on the agenda's ``webhooks_co
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 
 from agenda_core.db.base import TableItem
 from agenda_core.db.keys import AGENDA_SK
 
 WEBHOOK_SK_PREFIX = f"{AGENDA_SK}#WEBHOOK#"
 SECRET_SK = "SECRET"
+DELIVERY_SK_PREFIX = "DELIVERY#"
 
 
 def webhook_sk(webhook_id: str) -> str:
@@ -32,6 +39,15 @@ def webhook_sk(webhook_id: str) -> str:
 
 def webhook_secret_pk(webhook_id: str) -> str:
     return f"WEBHOOK#{webhook_id}"
+
+
+# An endpoint's own partition holds its secret and its delivery log.
+webhook_pk = webhook_secret_pk
+
+
+def delivery_sk(message_id: str) -> str:
+    """Message ids are time-ordered ULIDs (services/webhook_fanout.py): the log sorts by time."""
+    return f"{DELIVERY_SK_PREFIX}{message_id}"
 
 
 class WebhookRecord(TableItem, discriminator="webhook"):
@@ -44,6 +60,9 @@ class WebhookRecord(TableItem, discriminator="webhook"):
     # Set by the delivery side when it stops delivering (410 Gone, 5 days of failures); cleared
     # when the organisers switch the endpoint on again.
     disabled_reason = UnicodeAttribute(null=True)
+    # When the current run of failed attempts began (None: the last attempt succeeded): five days
+    # of it disable the endpoint (services/webhook_schedule.py).
+    failing_since = UnicodeAttribute(null=True)
     revision = UnicodeAttribute()  # changes with every write: a write pins the revision it read
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -54,3 +73,20 @@ class WebhookSecretRecord(TableItem, discriminator="webhook_secret"):
     secret = UnicodeAttribute()
     previous_secret = UnicodeAttribute(null=True)
     previous_secret_until = UnicodeAttribute(null=True)  # RFC 3339, UTC
+
+
+class DeliveryRecord(TableItem, discriminator="webhook_delivery"):
+    """``WEBHOOK#<whk_id>`` / ``DELIVERY#<msg_id>``: one event for one endpoint and its attempts
+    (API.md §7 delivery log), kept 30 days (``ttl``). ``attempts_made`` is claimed with a
+    condition before each attempt, so a message delivered twice is attempted once."""
+
+    id = UnicodeAttribute()  # the webhook-id header: the same on every attempt
+    webhook_id = UnicodeAttribute()
+    agenda_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    status = UnicodeAttribute()  # "pending", "retrying", "delivered", "dead"
+    attempts_made = NumberAttribute()
+    attempts = ListAttribute[MapAttribute[str, object]](of=MapAttribute)
+    next_attempt_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()

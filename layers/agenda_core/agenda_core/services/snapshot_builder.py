@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from agenda_core.db.raw import decode_item
 from agenda_core.errors import NotFound
 from agenda_core.integrations import snapshot_store
 from agenda_core.integrations.snapshot_store import StoredSnapshot
@@ -18,6 +21,16 @@ from agenda_core.schemas.auth import ANONYMOUS
 from agenda_core.services.agenda_partition import agenda_etag, load_partition
 from agenda_core.services.full_agenda import full_body
 from agenda_core.settings import get_settings
+
+
+def needs_rebuild(new_images: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether an agenda's change records (stream images) can change its snapshot: all but the
+    creation of an unpublished agenda, which has no snapshot and needs none (its Query saved)."""
+    changes = [decode_item(dict(image)) for image in new_images]
+    return not changes or not all(
+        change.get("event") == "agenda.created" and not (change.get("state") or {}).get("published")
+        for change in changes
+    )
 
 
 def rebuild(agenda_id: str) -> str:

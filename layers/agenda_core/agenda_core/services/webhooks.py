@@ -109,7 +109,7 @@ def _revision() -> str:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def _agenda_and_webhooks(agenda_id: str) -> tuple[AgendaRecord | None, list[WebhookRecord]]:
+def agenda_and_webhooks(agenda_id: str) -> tuple[AgendaRecord | None, list[WebhookRecord]]:
     """One Query: the agenda item and its subscriptions (their sort keys begin like its own)."""
     agenda, found = None, []
     with storage_errors():
@@ -150,7 +150,7 @@ def list_webhooks(
 ) -> WebhookPage:
     """The agenda's subscriptions, oldest first. Raises ``NotFound``, ``PermissionDenied``,
     ``InvalidCursor``."""
-    agenda, webhooks = _agenda_and_webhooks(agenda_id) if is_agenda_id(agenda_id) else (None, [])
+    agenda, webhooks = agenda_and_webhooks(agenda_id) if is_agenda_id(agenda_id) else (None, [])
     if agenda is None:
         raise NotFound("No agenda with this id.")
     authorize(agenda, caller, "webhooks.list")

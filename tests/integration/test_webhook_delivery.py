@@ -1,0 +1,176 @@
+"""Webhooks end to end, in-process (API.md §7): a write, the change log's stream, the fan-out,
+the delivery queue, one signed attempt at a real receiver on loopback; duplicates attempted once;
+failures logged and scheduled. The queue is drained by hand here, as Lambda's SQS event source
+would (one batch, ReportBatchItemFailures)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from tests.builders import create_agenda, create_session, sign_up
+
+
+class _Receiver(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback_receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[_Receiver]]:
+    """Receivers on loopback, allowed as `make dev --allow-loopback-webhooks` allows them."""
+    from agenda_core.settings import get_settings
+
+    monkeypatch.setenv("ALLOW_LOOPBACK_WEBHOOKS", "true")
+    get_settings.cache_clear()
+    servers: list[_Receiver] = []
+    yield servers
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    get_settings.cache_clear()
+
+
+def _receiver(servers: list[_Receiver], status: int) -> _Receiver:
+    server = _Receiver(status)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers.append(server)
+    return server
+
+
+def _queued(aws: dict[str, str]) -> list[dict[str, Any]]:
+    """Every message waiting on the delivery queue (taken off it), as SQS hands them to Lambda."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    taken: list[dict[str, Any]] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=aws["WebhookDeliveriesQueue"], MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        if not got:
+            return taken
+        for message in got:
+            sqs.delete_message(QueueUrl=aws["WebhookDeliveriesQueue"], ReceiptHandle=message["ReceiptHandle"])
+            taken.append({"messageId": message["MessageId"], "body": message["Body"]})
+
+
+def _deliver(api: Any, records: list[dict[str, Any]]) -> Any:
+    return api.invoke("WebhookDeliveryFunction", {"Records": records})
+
+
+def test_a_write_reaches_a_receiver_signed_once_however_often_its_message_comes(api, aws, loopback_receivers):
+    from agenda_core.db.webhook_records import DeliveryRecord, delivery_sk, webhook_pk
+
+    owner = sign_up(api)
+    receiver = _receiver(loopback_receivers, 204)
+    agenda = create_agenda(api, owner)
+    hook = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/webhooks",
+        json_body={"url": receiver.url, "events": ["session.created"]},
+        headers=owner["headers"],
+    ).json()
+    session = create_session(api, owner, agenda["id"])
+    api.request(
+        "PATCH",
+        f"/v1/agendas/{agenda['id']}",
+        json_body={"name": "Not subscribed to"},
+        headers=owner["headers"],
+    )
+
+    messages = _queued(aws)
+    first = _deliver(api, messages)
+    again = _deliver(api, messages * 3)  # SQS and the stream may both deliver twice
+
+    assert len(messages) == 1 and first == again == {"batchItemFailures": []}
+    ((headers, body),) = receiver.received
+    event = Webhook(hook["secret"]).verify(body, headers)
+    assert event["type"] == "session.created"
+    assert event["data"]["object"]["id"] == session["id"] and event["data"]["agenda_id"] == agenda["id"]
+    record = DeliveryRecord.get(
+        webhook_pk(hook["id"]), delivery_sk(headers["webhook-id"]), consistent_read=True
+    )
+    assert record.status == "delivered" and int(record.attempts_made) == 1
+    assert [entry["status"] for entry in record.attempts] == [204]
+
+
+def test_a_failed_attempt_is_logged_and_the_next_one_waits_its_turn(
+    api, aws, loopback_receivers, monkeypatch
+):
+    from agenda_core.db import keys
+    from agenda_core.db.ids import iso, utcnow
+    from agenda_core.db.webhook_records import (
+        DeliveryRecord,
+        WebhookRecord,
+        delivery_sk,
+        webhook_pk,
+        webhook_sk,
+    )
+    from agenda_core.integrations import webhook_queue
+
+    sent: list[tuple[dict[str, Any], float]] = []  # what was queued, with its delay (SQS hides it till then)
+    original = webhook_queue.send
+
+    def recording(messages: Any, delay_seconds: float = 0) -> None:
+        sent.extend((dict(m), delay_seconds) for m in messages)
+        original(messages, delay_seconds)
+
+    monkeypatch.setattr(webhook_queue, "send", recording)
+    owner = sign_up(api)
+    receiver = _receiver(loopback_receivers, 500)
+    agenda = create_agenda(api, owner)
+    hook = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/webhooks",
+        json_body={"url": receiver.url, "events": ["*"]},
+        headers=owner["headers"],
+    ).json()
+    create_session(api, owner, agenda["id"])
+
+    _deliver(api, _queued(aws))
+    ((retry, delay),) = sent[1:]
+    # A retry due in an hour (the schedule's later delays): passed on, delayed as long as SQS allows.
+    later = {**retry, "not_before": iso(utcnow() + timedelta(hours=1))}
+    early = _deliver(api, [{"messageId": "m2", "body": json.dumps(later)}])
+    ((passed_on, wait),) = sent[2:]
+
+    assert len(receiver.received) == 1 and early == {"batchItemFailures": []}
+    assert retry["attempt"] == 2 and 4.5 <= delay <= 5.5  # RELIABILITY.md: 5 s (± 10 %)
+    assert passed_on == later and wait > 3500  # the queue caps it at 15 minutes
+    record = DeliveryRecord.get(
+        webhook_pk(hook["id"]), delivery_sk(retry["message_id"]), consistent_read=True
+    )
+    assert record.status == "retrying" and record.attempts[0]["status"] == 500
+    assert record.next_attempt_at == retry["not_before"]
+    endpoint = WebhookRecord.get(keys.agenda_pk(agenda["id"]), webhook_sk(hook["id"]), consistent_read=True)
+    assert endpoint.failing_since is not None and endpoint.disabled_reason is None
