@@ -84,6 +84,20 @@ def _queued(aws: dict[str, str]) -> list[dict[str, Any]]:
             taken.append({"messageId": message["MessageId"], "body": message["Body"]})
 
 
+def _subscribed(api: Any, servers: list[_Receiver], status: int, events: list[str]) -> tuple[Any, ...]:
+    """An owner, a receiver answering ``status``, an agenda of the owner's and its subscription."""
+    owner = sign_up(api)
+    receiver = _receiver(servers, status)
+    agenda = create_agenda(api, owner)
+    hook = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/webhooks",
+        json_body={"url": receiver.url, "events": events},
+        headers=owner["headers"],
+    ).json()
+    return owner, receiver, agenda, hook
+
+
 def _deliver(api: Any, records: list[dict[str, Any]]) -> Any:
     return api.invoke("WebhookDeliveryFunction", {"Records": records})
 
@@ -91,15 +105,7 @@ def _deliver(api: Any, records: list[dict[str, Any]]) -> Any:
 def test_a_write_reaches_a_receiver_signed_once_however_often_its_message_comes(api, aws, loopback_receivers):
     from agenda_core.db.webhook_records import DeliveryRecord, delivery_sk, webhook_pk
 
-    owner = sign_up(api)
-    receiver = _receiver(loopback_receivers, 204)
-    agenda = create_agenda(api, owner)
-    hook = api.request(
-        "POST",
-        f"/v1/agendas/{agenda['id']}/webhooks",
-        json_body={"url": receiver.url, "events": ["session.created"]},
-        headers=owner["headers"],
-    ).json()
+    owner, receiver, agenda, hook = _subscribed(api, loopback_receivers, 204, ["session.created"])
     session = create_session(api, owner, agenda["id"])
     api.request(
         "PATCH",
@@ -146,15 +152,7 @@ def test_a_failed_attempt_is_logged_and_the_next_one_waits_its_turn(
         original(messages, delay_seconds)
 
     monkeypatch.setattr(webhook_queue, "send", recording)
-    owner = sign_up(api)
-    receiver = _receiver(loopback_receivers, 500)
-    agenda = create_agenda(api, owner)
-    hook = api.request(
-        "POST",
-        f"/v1/agendas/{agenda['id']}/webhooks",
-        json_body={"url": receiver.url, "events": ["*"]},
-        headers=owner["headers"],
-    ).json()
+    owner, receiver, agenda, hook = _subscribed(api, loopback_receivers, 500, ["*"])
     create_session(api, owner, agenda["id"])
 
     _deliver(api, _queued(aws))
