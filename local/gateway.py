@@ -181,6 +181,7 @@ class GatewayApp:
         self._environment_lock = threading.Lock()
         self.streams = streams
         self._pump: StreamPump | None = None
+        self._queue_pump: Any = None  # local/queues.py QueuePump, made at the first pump_queues()
         self._pump_lock = threading.Lock()
 
     # -- environment ---------------------------------------------------------------------------
@@ -285,6 +286,25 @@ class GatewayApp:
                 tables = {s.table_id: self.resources.get(s.table_id, s.table_id) for s in subscriptions}
                 self._pump = StreamPump(subscriptions, tables, self.invoke, self._streams_client, self.region)
         return self._pump.pump()
+
+    def pump_queues(self) -> int:
+        """Delivers waiting SQS messages to their functions (local/queues.py)."""
+        from local.queues import QueuePump, queue_subscriptions
+
+        with self._pump_lock:
+            if self._queue_pump is None:
+                subscriptions = queue_subscriptions(self.template, self.parameters)
+                if not subscriptions:
+                    return 0
+                self._ensure_environment()
+                urls = {s.queue_id: self.resources[s.queue_id] for s in subscriptions}
+                self._queue_pump = QueuePump(subscriptions, urls, self.invoke, self._sqs_client)
+        return self._queue_pump.pump()
+
+    def _sqs_client(self) -> Any:
+        import boto3
+
+        return boto3.client("sqs", region_name=self.region, endpoint_url=self.aws_endpoint)
 
     def _streams_client(self) -> Any:
         import boto3

@@ -161,6 +161,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="every AWS service at URL, an emulator of them all (e.g. LocalStack at"
         " http://localhost:4566), and no embedded moto; with --aws-endpoint too, DynamoDB goes there",
     )
+    parser.add_argument(
+        "--allow-loopback-webhooks",
+        action="store_true",
+        help="let webhook subscriptions name http:// receivers on a loopback address (e.g."
+        " http://127.0.0.1:8080/hook); the deployed stack never does",
+    )
     parser.add_argument("--template", default="template.yaml", help="SAM template (default template.yaml)")
     return parser.parse_args(argv)
 
@@ -328,12 +334,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             streams="manual",
             # Public snapshots are built for one base URL (services/snapshots.py); reads sent to
             # another host (localhost vs 127.0.0.1) are rendered from the table instead.
-            env_overrides={"SNAPSHOT_BASE_URL": url},
+            env_overrides={
+                "SNAPSHOT_BASE_URL": url,
+                "ALLOW_LOOPBACK_WEBHOOKS": "true" if args.allow_loopback_webhooks else "false",
+            },
         )
         server.set_app(with_local_routes(app, counter))
 
         agenda_id, warning = (None, None) if args.no_seed else seed(app)
-        stream_pump = BackgroundPump(app.pump_streams)
+        # The table's stream and the queues, as Lambda's event source mappings run them.
+        stream_pump = BackgroundPump(lambda: app.pump_streams() + app.pump_queues())
         stream_pump.start()
         for event in unemulated_events(template):
             print(f"note: not run locally: {event} trigger")

@@ -36,7 +36,8 @@ def pumping() -> bool:
 
 
 @contextmanager
-def _marked() -> Iterator[None]:
+def marking() -> Iterator[None]:
+    """While active, AWS calls on this thread are a pump's, not a request's (tests/conftest.py aws_calls)."""
     _pumping.active = True
     try:
         yield
@@ -90,7 +91,7 @@ class StreamPump:
 
     def pump(self) -> int:
         """Delivers every record that arrived since the last pump. Returns how many were delivered."""
-        with self._lock, _marked():
+        with self._lock, marking():
             fresh = {table: self._read(table) for table in {s.table_id for s in self.subscriptions}}
             delivered = 0
             for index, subscription in enumerate(self.subscriptions):

@@ -258,7 +258,7 @@ def unemulated_events(template: Template | str | Path) -> list[str]:
         if not enabled(logical_id):
             continue
         for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
-            if event.get("Type") not in ("Api", "DynamoDB"):  # streams: local/streams.py
+            if event.get("Type") not in ("Api", "DynamoDB", "SQS"):  # local/streams.py, local/queues.py
                 found.append(f"{logical_id}: {event.get('Type')}")
     return found
 
