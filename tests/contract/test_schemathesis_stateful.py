@@ -40,7 +40,7 @@ CONTENT_PATHS = (
 )
 # The webhooks machine: an agenda and its subscriptions (API.md §7), kept out of the first machine
 # for the same reason as the content.
-WEBHOOK_SCENARIOS = 20
+WEBHOOK_SCENARIOS = 12
 WEBHOOK_STEPS = 8
 WEBHOOK_PATHS = r"^/v1/agendas(/\{agenda_id\}(/webhooks(/\{webhook_id\}(/rotate-secret)?)?)?)?$"
 

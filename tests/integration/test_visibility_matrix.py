@@ -217,7 +217,8 @@ def check_cells(api, world: World, route: str, published: bool, shared: dict[str
             json.dumps(spec.get("body")).replace("{candidate}", world.candidate["user"]["email"])
         )
         headers = {} if principal == "anonymous" else dict(world.users[principal]["headers"])
-        before = _snapshot(api, world, agenda["id"], route)
+        reading = route.startswith("GET ")  # a read changes nothing to compare
+        before = None if reading else _snapshot(api, world, agenda["id"], route)
 
         response = api.request(route.split()[0], path, json_body=body, headers=headers)
 
@@ -226,6 +227,7 @@ def check_cells(api, world: World, route: str, published: bool, shared: dict[str
         cells.append((principal, (response.status, code), (expected, expected_code(principal, expected))))
         if response.status >= 400:
             assert response.header("Content-Type") == "application/problem+json"
+        if response.status >= 400 and not reading:
             assert _snapshot(api, world, agenda["id"], route) == before, (
                 f"{route}: {principal} changed something"
             )
@@ -235,7 +237,9 @@ def check_cells(api, world: World, route: str, published: bool, shared: dict[str
 @pytest.mark.parametrize("published", [False, True], ids=["unpublished", "published"])
 @pytest.mark.parametrize("route", sorted(route for route in REQUESTS if content_of(route) is None))
 def test_matrix(api, world, route, published):
-    cells = check_cells(api, world, route, published, shared=None)
+    # A webhook cell acts on a subscription of its own, so the principals can share one agenda.
+    shared = _new_agenda(api, world, published) if "/webhooks" in route else None
+    cells = check_cells(api, world, route, published, shared=shared)
     assert [(p, got) for p, got, _ in cells] == [(p, want) for p, _, want in cells]
 
 
