@@ -19,7 +19,7 @@ from bench.harness import REGION, Stack
 
 def subscribed(stack: Stack, function_id: str) -> bool:
     """Whether the template subscribes the function to a DynamoDB stream."""
-    from local.template import stream_subscriptions
+    from local.streams import stream_subscriptions
 
     return any(s.function_id == function_id for s in stream_subscriptions(stack.template))
 
@@ -29,8 +29,7 @@ def change_insert(stack: Stack, function_id: str, agenda_id: str) -> dict[str, A
     agenda has no change record or the function's filter would not let the record through."""
     import boto3
 
-    from local.streams import matches
-    from local.template import stream_subscriptions
+    from local.streams import matches, stream_subscriptions
 
     client = boto3.client("dynamodb", endpoint_url=stack.endpoint, region_name=REGION)
     table, _ = stack.table_names()

@@ -32,7 +32,7 @@ from local.proxy import (
     request_path,
 )
 from local.routing import RouteTable
-from local.streams import StreamPump
+from local.streams import StreamPump, stream_subscriptions
 from local.template import (
     FunctionSpec,
     api_routes,
@@ -43,7 +43,6 @@ from local.template import (
     gateway_responses,
     load_template,
     stage_name,
-    stream_subscriptions,
 )
 
 __all__ = [

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.streams import marking
-from local.template import Template, _as_template, functions
+from local.streams import event_sources, marking
+from local.template import Template
 
 log = logging.getLogger("local")
 
@@ -38,21 +38,10 @@ def queue_subscriptions(
     template: Template | str | Path, parameters: Mapping[str, Any] | None = None
 ) -> list[QueueSubscription]:
     """Every `Type: SQS` event whose queue is `!GetAtt <Queue>.Arn` of this template."""
-    template = _as_template(template)
-    found = []
-    for logical_id in functions(template, parameters):
-        events = (template["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
-        for event in events.values():
-            if event.get("Type") != "SQS":
-                continue
-            props = event.get("Properties") or {}
-            queue = props.get("Queue")
-            target = queue.get("Fn::GetAtt") if isinstance(queue, dict) else None
-            if isinstance(target, str):
-                target = target.split(".")
-            if target and target[1:] == ["Arn"]:
-                found.append(QueueSubscription(logical_id, str(target[0]), int(props.get("BatchSize") or 10)))
-    return found
+    return [
+        QueueSubscription(function_id, queue_id, int(props.get("BatchSize") or 10))
+        for function_id, queue_id, props in event_sources(template, "SQS", "Arn", parameters)
+    ]
 
 
 class QueuePump:

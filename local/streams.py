@@ -15,13 +15,16 @@ next request, without sleeping.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from local.template import StreamSubscription
+from local.template import Template, _as_template, functions
 
 log = logging.getLogger("local.streams")
 
@@ -66,6 +69,60 @@ def _allowed(entry: Any, value: Any) -> bool:
 
 
 _GET_RECORDS_LIMIT = 1000  # GetRecords' default and maximum Limit
+
+
+@dataclass(frozen=True)
+class StreamSubscription:
+    """A function's `Type: DynamoDB` event: which table's stream, which records, how many at once."""
+
+    function_id: str
+    table_id: str
+    batch_size: int
+    patterns: tuple[dict[str, Any], ...]  # FilterCriteria (EventBridge patterns); empty: all
+
+
+def event_sources(
+    template: Template | str | Path,
+    event_type: str,
+    attribute: str,
+    parameters: Mapping[str, Any] | None = None,
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(function id, logical id of the source, event properties) for every `Type: <event_type>`
+    event whose source property is `!GetAtt <Resource>.<attribute>` of this template (a stream's
+    `StreamArn`, a queue's `Arn`): what local/streams.py and local/queues.py run."""
+    template = _as_template(template)
+    key = "Stream" if event_type == "DynamoDB" else "Queue"
+    for logical_id in functions(template, parameters):
+        events = (template["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
+        for event in events.values():
+            if event.get("Type") != event_type:
+                continue
+            props = event.get("Properties") or {}
+            source = props.get(key)
+            target = source.get("Fn::GetAtt") if isinstance(source, dict) else None
+            if isinstance(target, str):
+                target = target.split(".")
+            if target and target[1:] == [attribute]:
+                yield logical_id, str(target[0]), props
+
+
+def stream_subscriptions(
+    template: Template | str | Path, parameters: Mapping[str, Any] | None = None
+) -> list[StreamSubscription]:
+    """Every `Type: DynamoDB` event whose stream is `!GetAtt <Table>.StreamArn` of this template."""
+    return [
+        StreamSubscription(
+            function_id=function_id,
+            table_id=table_id,
+            batch_size=int(props.get("BatchSize") or 100),
+            patterns=tuple(
+                json.loads(f["Pattern"])
+                for f in (props.get("FilterCriteria") or {}).get("Filters") or []
+                if "Pattern" in f
+            ),
+        )
+        for function_id, table_id, props in event_sources(template, "DynamoDB", "StreamArn", parameters)
+    ]
 
 
 class StreamPump:

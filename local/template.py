@@ -5,7 +5,6 @@ No side effects at import: the test suite imports this to build moto tables from
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -207,46 +206,6 @@ def api_routes(template: Template | str | Path, parameters: Mapping[str, Any] | 
                 )
             )
     return routes
-
-
-@dataclass(frozen=True)
-class StreamSubscription:
-    """A function's `Type: DynamoDB` event: which table's stream, which records, how many at once."""
-
-    function_id: str
-    table_id: str
-    batch_size: int
-    patterns: tuple[dict[str, Any], ...]  # FilterCriteria (EventBridge patterns); empty: all
-
-
-def stream_subscriptions(
-    template: Template | str | Path, parameters: Mapping[str, Any] | None = None
-) -> list[StreamSubscription]:
-    """Every `Type: DynamoDB` event whose stream is `!GetAtt <Table>.StreamArn` of this template."""
-    template = _as_template(template)
-    found = []
-    for logical_id in functions(template, parameters):
-        events = (template["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
-        for event in events.values():
-            if event.get("Type") != "DynamoDB":
-                continue
-            props = event.get("Properties") or {}
-            stream = props.get("Stream")
-            target = stream.get("Fn::GetAtt") if isinstance(stream, dict) else None
-            if isinstance(target, str):
-                target = target.split(".")
-            if not target or target[1:] != ["StreamArn"]:
-                continue
-            filters = (props.get("FilterCriteria") or {}).get("Filters") or []
-            found.append(
-                StreamSubscription(
-                    function_id=logical_id,
-                    table_id=str(target[0]),
-                    batch_size=int(props.get("BatchSize") or 100),
-                    patterns=tuple(json.loads(f["Pattern"]) for f in filters if "Pattern" in f),
-                )
-            )
-    return found
 
 
 def unemulated_events(template: Template | str | Path) -> list[str]:

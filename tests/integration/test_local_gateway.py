@@ -31,12 +31,12 @@ from local.cfn_yaml import load_template
 from local.gateway import GatewayApp, local_aws_environment
 from local.resources import create_resources, generate_secret_value
 from local.routing import RouteTable
+from local.streams import stream_subscriptions
 from local.template import (
     Route,
     TableSpec,
     api_routes,
     function_environment,
-    stream_subscriptions,
     table_specs,
 )
 from tests.dev_server import REQUEST_SECONDS, STOP_SECONDS, Lines, dev_server, start_process
