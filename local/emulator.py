@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -112,7 +113,7 @@ def undo_log_transactions() -> Iterator[None]:
 @contextmanager
 def direct_dynamodb_answers() -> Iterator[None]:
     """While active, moto writes DynamoDB's item answers (GetItem, Query, BatchGetItem, the
-    writes' returned attributes...) as JSON directly, the way moto did before 5.2, instead of
+    writes' returned attributes..., and DynamoDB Streams' GetRecords) as JSON directly, the way moto did before 5.2, instead of
     walking each answer through its generic, shape-driven serializer: that walk was a third of
     the suite's time (every attribute of every item looked up against the operation's model).
     The JSON is the same DynamoDB JSON (binary values base64, times as epoch seconds);
@@ -120,8 +121,10 @@ def direct_dynamodb_answers() -> Iterator[None]:
     non-item answers (DescribeTable...) still go through moto's serializer. Process-wide."""
     from moto.dynamodb import responses
     from moto.dynamodb.models.utilities import dynamo_json_dump
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
     original = responses.DynamoHandler.serialized
+    original_streams = DynamoDBStreamsHandler.serialized
 
     def serialized(self: Any, action_result: Any) -> Any:
         if type(action_result) is not responses.DynamoResult:
@@ -129,8 +132,29 @@ def direct_dynamodb_answers() -> Iterator[None]:
         headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
         return 200, headers, dynamo_json_dump(action_result.result)
 
+    def streams_serialized(self: Any, action_result: Any) -> Any:
+        # GetRecords' records hold whole item images: the same walk, once per pump (local/streams.py).
+        answer = action_result.result
+        if self._get_action() != "GetRecords" or not isinstance(answer, dict):
+            return original_streams(self, action_result)
+        records = [_stream_record_json(record) for record in answer.get("Records") or []]
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, dynamo_json_dump({**answer, "Records": records})
+
     responses.DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+    DynamoDBStreamsHandler.serialized = streams_serialized  # type: ignore[method-assign]
     try:
         yield
     finally:
         responses.DynamoHandler.serialized = original  # type: ignore[method-assign]
+        DynamoDBStreamsHandler.serialized = original_streams  # type: ignore[method-assign]
+
+
+def _stream_record_json(record: dict[str, Any]) -> dict[str, Any]:
+    """A moto stream record as GetRecords' JSON has it: the creation time in epoch seconds."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        aware = created if created.tzinfo else created.replace(tzinfo=UTC)  # moto's are naive UTC
+        change["ApproximateCreationDateTime"] = int(aware.timestamp() * 1000) / 1000  # as moto's: ms
+    return {**record, "dynamodb": change}

@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.canaries"]  # canary secrets, watched over the whole run (RELIABILITY.md)
+pytest_plugins = [
+    "tests.canaries",
+    "tests.stack_room",
+]  # canary secrets, watched over the whole run (RELIABILITY.md)
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 

@@ -201,3 +201,37 @@ def test_direct_answers_are_the_answers_of_motos_serializer(dynamodb, monkeypatc
 
     assert direct == walked
     assert direct[0]["Item"]["B"] == {"B": b"\x00\xffgzip\x1f\x8b"}
+
+
+def _stream_answer() -> Any:
+    # Account-based endpoints are not emulated (local/gateway.py _streams_client): the classic one.
+    streams = boto3.client(
+        "dynamodbstreams",
+        region_name="us-east-1",
+        endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",
+    )
+    arn = streams.list_streams(TableName="Things")["Streams"][0]["StreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    answer = streams.get_records(ShardIterator=iterator["ShardIterator"])
+    answer.pop("ResponseMetadata", None)
+    answer.pop("NextShardIterator", None)  # a fresh iterator name each time
+    return answer
+
+
+def test_direct_stream_records_are_the_records_of_motos_serializer(dynamodb, monkeypatch):
+    from moto.core.responses import BaseResponse
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    from local.emulator import direct_dynamodb_answers
+
+    dynamodb.put_item(TableName="Things", Item={**key("odd"), **ODD_ITEM})
+    dynamodb.delete_item(TableName="Things", Key=key("odd"))
+    monkeypatch.setattr(DynamoDBStreamsHandler, "serialized", BaseResponse.serialized)
+    walked = _stream_answer()
+    with direct_dynamodb_answers():
+        direct = _stream_answer()
+
+    assert direct == walked
+    assert [r["eventName"] for r in direct["Records"]] == ["INSERT", "REMOVE"]
+    assert direct["Records"][0]["dynamodb"]["NewImage"]["B"] == {"B": b"\x00\xffgzip\x1f\x8b"}
