@@ -238,6 +238,15 @@ def test_a_malformed_cursor_is_a_400(api, owner, junk):
         assert response.json()["code"] == "invalid_cursor"
 
 
+@pytest.mark.parametrize("since", ["0", "junk"])
+def test_an_unknown_slug_is_a_404_whatever_the_cursor(api, owner, since):
+    # Found by fuzzing: an unknown slug with a cursor was a 500.
+    response = api.request("GET", f"/v1/agendas/no-such-slug/changes?since={since}")
+
+    assert response.status == 404, response.body
+    assert response.json()["code"] == "not_found"
+
+
 def test_a_tampered_or_foreign_cursor_is_a_400_invalid_cursor(api, owner):
     mine = create_agenda(api, owner, published=True)
     other = create_agenda(api, owner, published=True)

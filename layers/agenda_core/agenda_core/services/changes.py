@@ -145,6 +145,7 @@ def read_changes(
         agenda = load_agenda(id_or_slug, consistent=consistent)
         return _page(caller, agenda, [], None, cursor_at(agenda), per_page, None, base_url)
     count = min(per_page, get_settings().changes_page_max)
+    fetched: AgendaRecord | None = None  # an unknown slug never reaches the read
     for _attempt in range(2):
         agenda_id = agenda_id_of(id_or_slug)
         if agenda_id is None:
