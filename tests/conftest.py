@@ -210,3 +210,24 @@ def aws_calls(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
 
     monkeypatch.setattr(BaseClient, "_make_api_call", counting)
     return calls
+
+
+@pytest.fixture
+def loopback_receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """Makes webhook receivers on loopback (tests/receivers.py), allowed as `make dev
+    --allow-loopback-webhooks` allows them; stopped when the test ends."""
+    from agenda_core.settings import get_settings
+    from tests.receivers import Receiver
+
+    monkeypatch.setenv("ALLOW_LOOPBACK_WEBHOOKS", "true")
+    get_settings.cache_clear()
+    started: list[Receiver] = []
+
+    def receiver(status: int = 204) -> Receiver:
+        started.append(Receiver(status).start())
+        return started[-1]
+
+    yield receiver
+    for server in started:
+        server.stop()
+    get_settings.cache_clear()

@@ -5,9 +5,7 @@ printed and recorded; the test waits with a generous bound and never asserts a d
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,29 +14,9 @@ from typing import Any
 from standardwebhooks.webhooks import Webhook
 
 from tests.dev_server import REQUEST_SECONDS, dev_server
+from tests.receivers import Receiver
 
 PATIENCE_SECONDS = 60.0
-
-
-class _Receiver(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.received: list[tuple[float, dict[str, str], bytes]] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.received.append((time.monotonic(), {k.lower(): v for k, v in self.headers.items()}, body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 def _call(url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
@@ -56,8 +34,7 @@ def _call(url: str, body: Any = None, token: str | None = None) -> tuple[int, An
 
 
 def test_a_loopback_receiver_gets_each_change_signed(record_property) -> None:
-    receiver = _Receiver()
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    receiver = Receiver().start()
     try:
         with dev_server("--allow-loopback-webhooks") as dev:
             api = f"{dev.url}/v1"
@@ -66,7 +43,7 @@ def test_a_loopback_receiver_gets_each_change_signed(record_property) -> None:
             token = _call(f"{api}/auth/token", credentials)[1]["access_token"]
             days = {"name": "Hooked", "start_at": "2027-05-01", "duration": 1, "timezone": "UTC"}
             agenda = _call(f"{api}/agendas", days, token)[1]
-            target = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+            target = receiver.url
             status, hook = _call(
                 f"{api}/agendas/{agenda['id']}/webhooks", {"url": target, "events": ["*"]}, token
             )
@@ -77,8 +54,7 @@ def test_a_loopback_receiver_gets_each_change_signed(record_property) -> None:
             while not receiver.received and time.monotonic() - acknowledged < PATIENCE_SECONDS:
                 time.sleep(0.05)
     finally:
-        receiver.shutdown()
-        receiver.server_close()
+        receiver.stop()
 
     assert receiver.received, f"no delivery within {PATIENCE_SECONDS} s"
     at, headers, body = receiver.received[0]

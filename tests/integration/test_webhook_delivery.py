@@ -5,89 +5,24 @@ would (one batch, ReportBatchItemFailures)."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.builders import create_agenda, create_session, sign_up
-
-
-class _Receiver(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def loopback_receivers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[_Receiver]]:
-    """Receivers on loopback, allowed as `make dev --allow-loopback-webhooks` allows them."""
-    from agenda_core.settings import get_settings
-
-    monkeypatch.setenv("ALLOW_LOOPBACK_WEBHOOKS", "true")
-    get_settings.cache_clear()
-    servers: list[_Receiver] = []
-    yield servers
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-    get_settings.cache_clear()
-
-
-def _receiver(servers: list[_Receiver], status: int) -> _Receiver:
-    server = _Receiver(status)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    servers.append(server)
-    return server
+from tests.receivers import queued
 
 
 def _queued(aws: dict[str, str]) -> list[dict[str, Any]]:
-    """Every message waiting on the delivery queue (taken off it), as SQS hands them to Lambda."""
-    import boto3
-
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    taken: list[dict[str, Any]] = []
-    while True:
-        got = sqs.receive_message(QueueUrl=aws["WebhookDeliveriesQueue"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
-        if not got:
-            return taken
-        for message in got:
-            sqs.delete_message(QueueUrl=aws["WebhookDeliveriesQueue"], ReceiptHandle=message["ReceiptHandle"])
-            taken.append({"messageId": message["MessageId"], "body": message["Body"]})
+    return queued(aws["WebhookDeliveriesQueue"])
 
 
-def _subscribed(api: Any, servers: list[_Receiver], status: int, events: list[str]) -> tuple[Any, ...]:
+def _subscribed(api: Any, receivers: Any, status: int, events: list[str]) -> tuple[Any, ...]:
     """An owner, a receiver answering ``status``, an agenda of the owner's and its subscription."""
     owner = sign_up(api)
-    receiver = _receiver(servers, status)
+    receiver = receivers(status)
     agenda = create_agenda(api, owner)
     hook = api.request(
         "POST",
@@ -119,7 +54,7 @@ def test_a_write_reaches_a_receiver_signed_once_however_often_its_message_comes(
     again = _deliver(api, messages * 3)  # SQS and the stream may both deliver twice
 
     assert len(messages) == 1 and first == again == {"batchItemFailures": []}
-    ((headers, body),) = receiver.received
+    ((headers, body),) = receiver.bodies()
     event = Webhook(hook["secret"]).verify(body, headers)
     assert event["type"] == "session.created"
     assert event["data"]["object"]["id"] == session["id"] and event["data"]["agenda_id"] == agenda["id"]

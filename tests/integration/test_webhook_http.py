@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import socket
-import socketserver
 import ssl
 import threading
 from collections.abc import Iterator
@@ -18,78 +17,12 @@ from typing import Any
 import pytest
 
 from agenda_core.integrations import webhook_http
-
-
-class _Receiver(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, behaviour: str, tls: ssl.SSLContext | None = None) -> None:
-        self.behaviour, self.tls = behaviour, tls
-        self.requests: list[bytes] = []
-        self.release = threading.Event()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])
-
-
-class _Handler(socketserver.BaseRequestHandler):
-    server: _Receiver
-
-    def handle(self) -> None:
-        sock: Any = self.request
-        if self.server.tls is not None:
-            try:
-                sock = self.server.tls.wrap_socket(sock, server_side=True)
-            except (ssl.SSLError, OSError):
-                return
-        behaviour = self.server.behaviour
-        if behaviour == "hang-up":
-            sock.close()
-            return
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = next(
-            (
-                int(line.split(b":")[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length")
-            ),
-            0,
-        )
-        while len(body) < length:
-            body += sock.recv(65536)
-        self.server.requests.append(head + b"\r\n\r\n" + body)
-        if behaviour == "hang":
-            self.server.release.wait(30)
-            return
-        answers = {
-            "ok": b"HTTP/1.1 204 No Content\r\n\r\n",
-            "error": b"HTTP/1.1 500 Internal Server Error\r\nRetry-After: 120\r\nContent-Length: 2000\r\n\r\n"
-            + b"e" * 2000,
-            "redirect": b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n",
-        }
-        if behaviour == "huge":
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n")
-            try:
-                for _ in range(160):
-                    sock.sendall(b"x" * 65536)
-            except OSError:
-                pass  # the client stopped reading, as it should
-            return
-        sock.sendall(answers[behaviour])
+from tests.receivers import RawReceiver
 
 
 @pytest.fixture
-def receiver(request: pytest.FixtureRequest) -> Iterator[_Receiver]:
-    server = _Receiver(request.param)
+def receiver(request: pytest.FixtureRequest) -> Iterator[RawReceiver]:
+    server = RawReceiver(request.param)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -98,7 +31,7 @@ def receiver(request: pytest.FixtureRequest) -> Iterator[_Receiver]:
     server.server_close()
 
 
-def _post(server: _Receiver, **kwargs: Any) -> webhook_http.Attempt:
+def _post(server: RawReceiver, **kwargs: Any) -> webhook_http.Attempt:
     return webhook_http.post(
         f"http://127.0.0.1:{server.port}/in?x=1",
         b'{"type":"ping"}',
@@ -109,7 +42,7 @@ def _post(server: _Receiver, **kwargs: Any) -> webhook_http.Attempt:
 
 
 @pytest.mark.parametrize("receiver", ["ok"], indirect=True)
-def test_a_2xx_is_success_and_the_bytes_sent_are_the_body_given(receiver: _Receiver) -> None:
+def test_a_2xx_is_success_and_the_bytes_sent_are_the_body_given(receiver: RawReceiver) -> None:
     attempt = _post(receiver)
 
     assert attempt.succeeded and attempt.status == 204 and attempt.error is None
@@ -120,7 +53,7 @@ def test_a_2xx_is_success_and_the_bytes_sent_are_the_body_given(receiver: _Recei
 
 
 @pytest.mark.parametrize("receiver", ["error"], indirect=True)
-def test_a_500_is_a_failure_with_the_first_kib_logged_and_retry_after_kept(receiver: _Receiver) -> None:
+def test_a_500_is_a_failure_with_the_first_kib_logged_and_retry_after_kept(receiver: RawReceiver) -> None:
     attempt = _post(receiver)
 
     assert not attempt.succeeded and attempt.status == 500
@@ -128,7 +61,7 @@ def test_a_500_is_a_failure_with_the_first_kib_logged_and_retry_after_kept(recei
 
 
 @pytest.mark.parametrize("receiver", ["redirect"], indirect=True)
-def test_a_redirect_is_an_answer_never_followed(receiver: _Receiver) -> None:
+def test_a_redirect_is_an_answer_never_followed(receiver: RawReceiver) -> None:
     attempt = _post(receiver)
 
     assert attempt.status == 302 and not attempt.succeeded
@@ -136,8 +69,8 @@ def test_a_redirect_is_an_answer_never_followed(receiver: _Receiver) -> None:
 
 
 @pytest.mark.parametrize("receiver", ["huge"], indirect=True)
-def test_a_10_mb_answer_is_read_only_up_to_64_kib(
-    receiver: _Receiver, monkeypatch: pytest.MonkeyPatch
+def test_a_10_mb_answer_is_read_only_up_to_64_kib_and_is_a_failure(
+    receiver: RawReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[int] = []
     original = webhook_http.http.client.HTTPResponse.read
@@ -152,10 +85,11 @@ def test_a_10_mb_answer_is_read_only_up_to_64_kib(
 
     assert attempt.status == 200 and sum(read) == webhook_http.ANSWER_READ_LIMIT
     assert len(attempt.answer_head) == webhook_http.LOGGED_ANSWER_BYTES
+    assert attempt.error == "answer_too_large" and not attempt.succeeded  # a 200, but not a success
 
 
 @pytest.mark.parametrize("receiver", ["hang"], indirect=True)
-def test_a_receiver_that_never_answers_is_a_timeout_at_the_deadline(receiver: _Receiver) -> None:
+def test_a_receiver_that_never_answers_is_a_timeout_at_the_deadline(receiver: RawReceiver) -> None:
     attempt = _post(receiver, deadline_seconds=1.0)
 
     assert attempt.status is None and attempt.error == "timeout"
@@ -163,7 +97,7 @@ def test_a_receiver_that_never_answers_is_a_timeout_at_the_deadline(receiver: _R
 
 
 @pytest.mark.parametrize("receiver", ["hang-up"], indirect=True)
-def test_a_receiver_that_hangs_up_is_a_recorded_failure(receiver: _Receiver) -> None:
+def test_a_receiver_that_hangs_up_is_a_recorded_failure(receiver: RawReceiver) -> None:
     attempt = _post(receiver)
 
     assert attempt.status is None and attempt.error in {"connect", "protocol"}
@@ -209,7 +143,7 @@ def test_https_connects_to_the_checked_address_and_verifies_the_urls_name(
     cert_file, key_file = _certificate(tmp_path, "hooks.test")
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_tls.load_cert_chain(cert_file, key_file)
-    server = _Receiver("ok", tls=server_tls)
+    server = RawReceiver("ok", tls=server_tls)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     resolved: list[str] = []
 

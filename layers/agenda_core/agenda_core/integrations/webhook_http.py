@@ -8,7 +8,8 @@ read. The whole attempt, connecting included, ends at its deadline (15 s): a wat
 socket then, so a receiver that drips bytes or never answers costs one deadline, never more.
 
 The outcome is data for the delivery log, never an exception: a status, or an error class
-("private_address", "dns", "timeout", "connect", "tls", "protocol"), the first 1 KiB of the
+("private_address", "dns", "timeout", "connect", "tls", "protocol"; "answer_too_large" beside
+the status of an answer longer than the read limit, which is a failure), the first 1 KiB of the
 answer, and a ``Retry-After`` the receiver asked for.
 """
 
@@ -42,7 +43,8 @@ class Attempt:
 
     @property
     def succeeded(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        """A 2xx, read whole: an answer over the read limit is a failure whatever its status."""
+        return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
@@ -145,11 +147,13 @@ def post(
     body: bytes,
     headers: Mapping[str, str],
     *,
-    deadline_seconds: float = DEADLINE_SECONDS,
+    deadline_seconds: float | None = None,
     allow_loopback_http: bool = False,
     context: ssl.SSLContext | None = None,
 ) -> Attempt:
-    """POSTs ``body`` with ``headers`` to ``url`` once. Never raises for what the receiver does."""
+    """POSTs ``body`` with ``headers`` to ``url`` once, within ``deadline_seconds`` (default
+    ``DEADLINE_SECONDS``). Never raises for what the receiver does."""
+    deadline_seconds = DEADLINE_SECONDS if deadline_seconds is None else deadline_seconds
     started = time.monotonic()
     deadline = started + deadline_seconds
     try:
@@ -170,10 +174,13 @@ def post(
         response = connection.getresponse()
         answer = response.read(ANSWER_READ_LIMIT)
         retry_after = _retry_after(response.getheader("Retry-After"), time.time())
+        # More than the limit is left unread: a receiver that answers megabytes is misbehaving,
+        # and what it did with the event cannot be told from an answer we did not read.
+        too_large = len(answer) >= ANSWER_READ_LIMIT and not response.isclosed()
         return Attempt(
             response.status,
-            None,
-            f"HTTP {response.status}",
+            "answer_too_large" if too_large else None,
+            f"HTTP {response.status}" + (f", more than {ANSWER_READ_LIMIT} bytes" if too_large else ""),
             answer[:LOGGED_ANSWER_BYTES],
             time.monotonic() - started,
             retry_after,
