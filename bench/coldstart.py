@@ -23,7 +23,7 @@ from typing import Any
 from bench.child import IMPORT_MARKER, PHASE_MARKER, RESULT_MARKER
 from bench.harness import ROOT, Stack, api_event, child_environment, layer_paths
 from bench.seed import PASSWORD, SeedData
-from bench.stream_event import change_insert, subscribed
+from bench.stream_event import change_insert, delivery_message, queue_subscribed, subscribed
 
 CHILD = Path(__file__).resolve().parent / "child.py"
 BARE = "bare boto3"
@@ -185,6 +185,9 @@ def targets(stack: Stack, data: SeedData, pycache: Path, site: Path | None) -> l
             event = change_insert(stack, function_id, data.agenda_id)
             sort_key = event["Records"][0]["dynamodb"]["Keys"]["sk"]["S"]
             shown = f"stream batch: 1 INSERT of CHANGES#<agenda_id> {sort_key}"
+        elif queue_subscribed(stack, function_id):
+            event = delivery_message(data.agenda_id)
+            shown = "queue batch: 1 delivery message for an endpoint deleted since"
         else:
             continue
         if function_id == "AgendasFunction":

@@ -1,6 +1,8 @@
 """The webhook subscription routes' probes (API.md §7; docs/design.md "Webhooks"): a list is one
 Query, a read one BatchGetItem, a create and a delete one transaction each; a change and a secret
-rotation are the documented read + transaction."""
+rotation are the documented read + transaction, the delivery log a BatchGetItem and a Query, a ping
+a BatchGetItem (and the queue). A redelivery is a ping's shape with a logged delivery's id: the
+bench runs no receiver, so it has none to name."""
 
 from __future__ import annotations
 
@@ -37,6 +39,24 @@ def webhook_probes(agenda: str, auth: dict[str, str]) -> list[Probe]:
             200,
             _READ_THEN_WRITE,
             _WHY,
+            **mine,
+        ),
+        documented(
+            "GET /v1/agendas/{id}/webhooks/{webhook_id}/deliveries",
+            "GET",
+            f"{one}/deliveries",
+            200,
+            ("BatchGetItem", "Query"),
+            "the log lives in the endpoint's partition, apart from the agenda the permission check reads",
+            **mine,
+        ),
+        documented(
+            "POST /v1/agendas/{id}/webhooks/{webhook_id}/ping",
+            "POST",
+            f"{one}/ping",
+            202,
+            ("BatchGetItem",),
+            "no table write: the delivering function makes and logs the attempt",
             **mine,
         ),
         Probe("DELETE /v1/agendas/{id}/webhooks/{webhook_id}", "write", "DELETE", one, 204, **mine),

@@ -66,3 +66,39 @@ def change_insert(stack: Stack, function_id: str, agenda_id: str) -> dict[str, A
         ):
             return {"Records": [record]}
     raise LookupError(f"{function_id}'s FilterCriteria would not deliver the INSERT of {item['sk']['S']}")
+
+
+def queue_subscribed(stack: Stack, function_id: str) -> bool:
+    """Whether the template subscribes the function to an SQS queue of its own."""
+    from local.queues import queue_subscriptions
+
+    return any(s.function_id == function_id for s in queue_subscriptions(stack.template))
+
+
+def delivery_message(agenda_id: str) -> dict[str, Any]:
+    """{"Records": [one webhook delivery message]}, as SQS hands it to the delivering function:
+    for an endpoint deleted since (its first request reads the endpoint and stops there, so the
+    measure is the function's own cold start and one BatchGetItem, with no receiver to wait for)."""
+    import json
+
+    message = {
+        "message_id": "msg_01JQ0000000000000000000000",
+        "webhook_id": "whk_01JQ0000000000000000000000",
+        "agenda_id": agenda_id,
+        "event_type": "agenda.updated",
+        "body": json.dumps({"type": "agenda.updated", "data": {"agenda_id": agenda_id}}),
+        "attempt": 1,
+    }
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "bench",
+                "body": json.dumps(message),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "awsRegion": REGION,
+            }
+        ]
+    }

@@ -128,6 +128,17 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
     "PATCH /v1/agendas/{agenda_id}/webhooks/{webhook_id}": (*_WRITE, 401, 403, 404, 409),
     "DELETE /v1/agendas/{agenda_id}/webhooks/{webhook_id}": (*_READ, 401, 403, 404, 409),
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": (*_READ, 401, 403, 404, 409),
+    # 400: a malformed, tampered or foreign cursor.
+    "GET /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries": (*_READ, 401, 403, 404),
+    # 409: the endpoint is paused or disabled (webhook_paused, webhook_disabled).
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": (
+        *_READ,
+        401,
+        403,
+        404,
+        409,
+    ),
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": (*_READ, 401, 403, 404, 409),
     "GET /v1/health": (400, 503),
     "GET /v1/openapi.json": (400,),
     "GET /v1/docs": (400,),

@@ -124,3 +124,41 @@ def session_body(**overrides: Any) -> dict[str, Any]:
 
 def create_session(api: Any, owner: dict[str, Any], agenda_id: str, **overrides: Any) -> dict[str, Any]:
     return create_content(api, owner, agenda_id, "sessions", session_body(**overrides))
+
+
+def log_delivery(agenda_id: str, webhook_id: str, event_type: str = "agenda.updated") -> dict[str, Any]:
+    """A delivery in the subscription's log, as the delivering function logs one (a 204 at the
+    first attempt): what a redelivery needs without running a receiver. Returns it as the log
+    shows it."""
+    import json
+
+    from agenda_core.db.ids import iso, new_id, utcnow
+    from agenda_core.db.webhook_records import DeliveryRecord, delivery_sk, webhook_pk
+
+    now, message_id = utcnow(), new_id("message")
+    event = {"type": event_type, "timestamp": iso(now), "data": {"agenda_id": agenda_id}}
+    attempt = {"at": iso(now), "duration_ms": 12, "status": 204}
+    DeliveryRecord(
+        webhook_pk(webhook_id),
+        delivery_sk(message_id),
+        id=message_id,
+        webhook_id=webhook_id,
+        agenda_id=agenda_id,
+        event_type=event_type,
+        status="delivered",
+        attempts_made=1,
+        attempts=[attempt],
+        body=json.dumps(event),
+        created_at=iso(now),
+        updated_at=iso(now),
+        ttl=int(now.timestamp()) + 86400,
+    ).save()
+    return {
+        "id": message_id,
+        "event_type": event_type,
+        "status": "delivered",
+        "attempts": [{**attempt, "redelivery": False}],
+        "event": event,
+        "created_at": iso(now),
+        "updated_at": iso(now),
+    }

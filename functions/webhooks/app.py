@@ -13,19 +13,21 @@ from aws_lambda_powertools.event_handler import Response
 
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
-from agenda_core.http.params import AgendaId, Cursor, IdempotencyKey, PageSize, WebhookId
+from agenda_core.http.params import AgendaId, Cursor, DeliveryId, IdempotencyKey, PageSize, WebhookId
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented, json_response, no_content
 from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.webhooks import (
+    DeliveryAccepted,
     WebhookCreate,
+    WebhookDeliveryPage,
     WebhookPage,
     WebhookPublic,
     WebhookUpdate,
     WebhookWithSecret,
 )
-from agenda_core.services import webhooks
+from agenda_core.services import webhook_deliveries, webhooks
 from agenda_core.services.links import webhook_url
 
 app = create_app()
@@ -99,6 +101,44 @@ def handle_delete_webhook(agenda_id: AgendaId, webhook_id: WebhookId) -> Respons
 )
 def handle_rotate_secret(agenda_id: AgendaId, webhook_id: WebhookId) -> Response[Any]:
     return json_response(webhooks.rotate_secret(current_caller(), agenda_id, webhook_id))
+
+
+@app.get(
+    "/v1/agendas/<agenda_id>/webhooks/<webhook_id>/deliveries",
+    summary="The delivery log: each event sent to this endpoint and its attempts, newest first",
+    responses={200: documented(WebhookDeliveryPage, "A page of deliveries (kept 30 days).")},
+)
+def handle_list_deliveries(
+    agenda_id: AgendaId, webhook_id: WebhookId, per_page: PageSize = 20, cursor: Cursor = None
+) -> Response[Any]:
+    page = webhook_deliveries.list_deliveries(
+        current_caller(),
+        agenda_id,
+        webhook_id,
+        per_page=per_page,
+        cursor=cursor,
+        page_url=page_url_builder(app),
+    )
+    return json_response(page)
+
+
+@app.post(
+    "/v1/agendas/<agenda_id>/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver",
+    summary="Send a logged delivery again, with the same `webhook-id` (one attempt)",
+    responses={202: documented(DeliveryAccepted, "Queued; its attempt appears in the delivery log.")},
+)
+def handle_redeliver(agenda_id: AgendaId, webhook_id: WebhookId, delivery_id: DeliveryId) -> Response[Any]:
+    accepted = webhook_deliveries.redeliver(current_caller(), agenda_id, webhook_id, delivery_id)
+    return json_response(accepted, 202)
+
+
+@app.post(
+    "/v1/agendas/<agenda_id>/webhooks/<webhook_id>/ping",
+    summary="Send a `webhook.ping` event to this endpoint, whatever its `events` filter",
+    responses={202: documented(DeliveryAccepted, "Queued; its attempts appear in the delivery log.")},
+)
+def handle_ping(agenda_id: AgendaId, webhook_id: WebhookId) -> Response[Any]:
+    return json_response(webhook_deliveries.ping(current_caller(), agenda_id, webhook_id), 202)
 
 
 lambda_handler = make_handler(app)

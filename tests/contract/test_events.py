@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 
 from local.lambda_runtime import new_context
 from local.template import api_routes, functions
+from tests.builders import log_delivery
 from tests.contract.conftest import (
     BASE_URL,
     EVENTS_DIR,
@@ -40,6 +41,7 @@ MEMBER_PLACEHOLDER = "usr_01JQ0000000000000000000000"
 # An API token of the token's user, created first.
 API_TOKEN_PLACEHOLDER = "tok_01JQ0000000000000000000000"
 WEBHOOK_PLACEHOLDER = "whk_01JQ0000000000000000000000"
+DELIVERY_PLACEHOLDER = "msg_01JQ0000000000000000000000"
 # Agenda content (API.md §4): plural -> (singular, the placeholder of an item's id). The item is
 # made first by its resource's create event (sessions/create_session.json's body, and so on);
 # a list event gets one such item too, so its answer is not an empty list.
@@ -100,6 +102,9 @@ EXPECTED_STATUS: dict[str, int] = {
     "webhooks/update_webhook.json": 200,
     "webhooks/delete_webhook.json": 204,
     "webhooks/rotate_webhook_secret.json": 200,
+    "webhooks/list_webhook_deliveries.json": 200,
+    "webhooks/redeliver_webhook_delivery.json": 202,
+    "webhooks/ping_webhook.json": 202,
     "health/get_health.json": 200,
     "docs/get_openapi.json": 200,
     "docs/get_docs.json": 200,
@@ -323,6 +328,11 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
         event["path"] = event["path"].replace(WEBHOOK_PLACEHOLDER, made["webhook"]["id"])
         if "webhook_id" in (event["pathParameters"] or {}):
             event["pathParameters"]["webhook_id"] = made["webhook"]["id"]
+        if name in ("webhooks/list_webhook_deliveries.json", "webhooks/redeliver_webhook_delivery.json"):
+            made["delivery"] = log_delivery(made["agenda"]["id"], made["webhook"]["id"])
+            event["path"] = event["path"].replace(DELIVERY_PLACEHOLDER, made["delivery"]["id"])
+            if "delivery_id" in event["pathParameters"]:
+                event["pathParameters"]["delivery_id"] = made["delivery"]["id"]
     plural = name.split("/")[0]
     if plural in CONTENT and (name == f"{plural}/list_{plural}.json" or CONTENT[plural][1] in event["path"]):
         made["item"] = create_content(gateway, account, made["agenda"]["id"], plural)
@@ -338,6 +348,7 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
             MEMBER_PLACEHOLDER,
             API_TOKEN_PLACEHOLDER,
             WEBHOOK_PLACEHOLDER,
+            DELIVERY_PLACEHOLDER,
             *CONTENT_PLACEHOLDERS,
         )
     )
@@ -530,6 +541,16 @@ def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
                 **made["webhook"],
                 "secret": re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"),
                 "updated_at": TIMESTAMP,
+            }
+        case "webhooks/list_webhook_deliveries.json":
+            return {"deliveries": [made["delivery"]], "pagination": {"next": None, "per_page": 20}}
+        case "webhooks/redeliver_webhook_delivery.json":
+            return {"id": made["delivery"]["id"], "event_type": "agenda.updated", "status": "queued"}
+        case "webhooks/ping_webhook.json":
+            return {
+                "id": re.compile(r"^msg_[0-9A-HJKMNP-TV-Z]{26}$"),
+                "event_type": "webhook.ping",
+                "status": "queued",
             }
         case "agendas/delete_agenda.json" | "members/delete_member.json" | "webhooks/delete_webhook.json":
             return ""

@@ -42,7 +42,10 @@ CONTENT_PATHS = (
 # for the same reason as the content.
 WEBHOOK_SCENARIOS = 12
 WEBHOOK_STEPS = 8
-WEBHOOK_PATHS = r"^/v1/agendas(/\{agenda_id\}(/webhooks(/\{webhook_id\}(/rotate-secret)?)?)?)?$"
+WEBHOOK_PATHS = (
+    r"^/v1/agendas(/\{agenda_id\}(/webhooks(/\{webhook_id\}"
+    r"(/rotate-secret|/ping|/deliveries(/\{delivery_id\}/redeliver)?)?)?)?)?$"
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -93,5 +96,5 @@ def test_stateful_content(gateway: Any) -> None:
 def test_stateful_webhooks(gateway: Any) -> None:
     webhooks = schema.include(path_regex=WEBHOOK_PATHS)
     labels = {result.ok().label for result in webhooks.get_all_operations()}
-    assert len(labels) == 2 + 4 + 6, sorted(labels)  # POST, GET /v1/agendas; the agenda; webhooks
+    assert len(labels) == 2 + 4 + 9, sorted(labels)  # POST, GET /v1/agendas; the agenda; webhooks
     run_state_machine(webhooks, WEBHOOK_SCENARIOS, WEBHOOK_STEPS)

@@ -19,14 +19,18 @@ from typing import Any
 import pytest
 
 from agenda_core.policy import OPERATIONS, ROUTES
-from tests.builders import add_member, agenda_body, create_api_token, sign_up
+from tests.builders import add_member, agenda_body, create_api_token, log_delivery, sign_up
 from tests.conftest import ROOT
 
 DOCUMENT = json.loads((ROOT / "functions/docs/openapi.json").read_text())
 ID_PARAMETERS = ("{agenda_id}", "{user_id}", "{token_id}")
 SUCCESS = {"GET": 200, "PUT": 200, "PATCH": 200, "POST": 201, "DELETE": 204}
 # POSTs that act on something instead of creating it.
-ACTIONS = {"POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": 200}
+ACTIONS = {
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": 200,
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": 202,
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": 202,
+}
 
 
 def id_taking_operations() -> list[str]:
@@ -57,6 +61,10 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "PATCH /v1/agendas/{agenda_id}/webhooks/{webhook_id}": {"body": {"active": False}},
     "DELETE /v1/agendas/{agenda_id}/webhooks/{webhook_id}": {},
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": {},
+    "GET /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries": {},
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": {},
+    # {delivery_id}: a delivery of that subscription, logged as the delivering function logs one.
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {},
 }
 # Agenda content (API.md §4): plural -> (the item id's path parameter, a valid body). Item routes
 # act on a fresh item the owner makes per cell; session times fall inside agenda_body()'s days.
@@ -208,7 +216,9 @@ def check_cells(api, world: World, route: str, published: bool, shared: dict[str
         if "{token_id}" in path:
             path = path.replace("{token_id}", create_api_token(api, world.users["owner"])["id"])
         if "{webhook_id}" in path:
-            path = path.replace("{webhook_id}", _new_webhook(api, world, agenda))
+            webhook_id = _new_webhook(api, world, agenda)
+            path = path.replace("{webhook_id}", webhook_id)
+            path = path.replace("{delivery_id}", log_delivery(agenda["id"], webhook_id)["id"])
         for plural, (item_id, _) in CONTENT.items():
             if f"{{{item_id}}}" in path:
                 path = path.replace(f"{{{item_id}}}", _new_item(api, world, agenda, plural))

@@ -68,6 +68,9 @@ OPERATIONS: dict[str, Rule] = {
     "webhooks.update": Rule("required", WRITE, EDITORS),
     "webhooks.delete": Rule("required", WRITE, EDITORS),
     "webhooks.rotate_secret": Rule("required", WRITE, EDITORS),
+    "webhooks.deliveries": Rule("required", READ, EDITORS),
+    "webhooks.redeliver": Rule("required", WRITE, EDITORS),
+    "webhooks.ping": Rule("required", WRITE, EDITORS),
     "health.read": Rule("none"),
     "docs.read": Rule("none"),
 }
@@ -112,6 +115,11 @@ ROUTES: dict[str, str] = {
     "PATCH /v1/agendas/{agenda_id}/webhooks/{webhook_id}": "webhooks.update",
     "DELETE /v1/agendas/{agenda_id}/webhooks/{webhook_id}": "webhooks.delete",
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": "webhooks.rotate_secret",
+    "GET /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries": "webhooks.deliveries",
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": (
+        "webhooks.redeliver"
+    ),
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": "webhooks.ping",
     "GET /v1/health": "health.read",
     "GET /v1/openapi.json": "docs.read",
     "GET /v1/docs": "docs.read",

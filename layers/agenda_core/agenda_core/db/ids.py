@@ -15,7 +15,7 @@ PREFIXES = {
     "token": "tok",
     "upload": "upl",
     "webhook": "whk",
-    "delivery": "dlv",
+    "message": "msg",  # a webhook delivery: the Standard Webhooks message id
 }
 
 

@@ -88,5 +88,9 @@ class DeliveryRecord(TableItem, discriminator="webhook_delivery"):
     attempts_made = NumberAttribute()
     attempts = ListAttribute[MapAttribute[str, object]](of=MapAttribute)
     next_attempt_at = UnicodeAttribute(null=True)
+    body = UnicodeAttribute(null=True)  # the event as sent (JSON): the log shows it, a redelivery resends it
+    # The last redelivery claimed (POST .../redeliver queues one with a fresh token), so that a
+    # redelivery message delivered twice is attempted once.
+    redelivery = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

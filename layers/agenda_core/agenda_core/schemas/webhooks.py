@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -95,3 +95,57 @@ class WebhookPage(PublicModel):
 
     webhooks: list[WebhookPublic]
     pagination: Pagination
+
+
+PING_EVENT = "webhook.ping"  # POST .../ping: sent to one endpoint whatever its filter
+
+
+class DeliveryAttempt(PublicModel):
+    """One attempt of a delivery, as the delivery log keeps it (30 days)."""
+
+    at: Timestamp
+    duration_ms: int
+    status: int | None = Field(default=None, description="The receiver's HTTP status, if it answered.")
+    error: str | None = Field(
+        default=None,
+        description="Why the attempt failed without a status: `timeout` (15 s in all), "
+        "`connect`, `tls`, `protocol`, `dns` (the name did not resolve) or `private_address` (it "
+        "resolved to an address that is not public); or, beside a status, `answer_too_large` (more "
+        "than 64 KiB came back: a failure whatever the status).",
+    )
+    answer: str | None = Field(default=None, description="The first 1 KiB of the receiver's answer.")
+    next_attempt_at: Timestamp | None = Field(default=None, description="When the next attempt is due.")
+    redelivery: bool = Field(default=False, description="Made by POST .../redeliver.")
+
+
+class WebhookDelivery(PublicModel):
+    """One event for one endpoint (its `id` is the `webhook-id` header) and its attempts."""
+
+    always_present: ClassVar[frozenset[str]] = frozenset({"attempts"})
+
+    id: str = Field(description="`msg_…`: the `webhook-id` header of every attempt and redelivery.")
+    event_type: str
+    status: Literal["pending", "retrying", "delivered", "dead"] = Field(
+        description="`pending`: an attempt is being made; `retrying`: the next one is scheduled; "
+        "`delivered`: a 2xx came back; `dead`: the schedule ran out or the endpoint was disabled."
+    )
+    attempts: list[DeliveryAttempt] = Field(description="Oldest first.")
+    next_attempt_at: Timestamp | None = Field(default=None, description="When the next attempt is due.")
+    event: dict[str, Any] = Field(description="The body delivered: `{type, timestamp, data}`.")
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class WebhookDeliveryPage(PublicModel):
+    always_present: ClassVar[frozenset[str]] = frozenset({"deliveries"})
+
+    deliveries: list[WebhookDelivery] = Field(description="Newest first.")
+    pagination: Pagination
+
+
+class DeliveryAccepted(PublicModel):
+    """The answer of a ping or a redelivery (202): what was queued."""
+
+    id: str = Field(description="`msg_…`: the `webhook-id` the receiver will see.")
+    event_type: str
+    status: Literal["queued"]

@@ -10,7 +10,10 @@ every secret in use (two during a rotation), pinned to a checked address
 (services/webhook_schedule.py) says whether and when the next one is queued, and whether the
 endpoint is disabled.
 
-A deleted, paused or disabled endpoint receives nothing: its messages are dropped.
+A deleted, paused or disabled endpoint receives nothing: its messages are dropped (a scheduled
+retry's delivery is marked dead). A redelivery (POST .../redeliver) is one attempt of a logged
+delivery, same ``webhook-id``, claimed by its own token; it changes the delivery's status only
+when it succeeds.
 """
 
 from __future__ import annotations
@@ -68,7 +71,15 @@ def _claim(message: Mapping[str, Any], now: datetime) -> bool:
     stale = (DeliveryRecord.status == "pending") & (DeliveryRecord.updated_at < iso(now - _STALE_CLAIM))
     try:
         with storage_errors():
-            if attempt == 1:
+            if message.get("redelivery"):
+                # One attempt outside the schedule: the delivery's own state stays as it is.
+                token = str(message["redelivery"])
+                record.update(
+                    actions=[DeliveryRecord.redelivery.set(token)],
+                    condition=TableItem.pk.exists()
+                    & (DeliveryRecord.redelivery.does_not_exist() | (DeliveryRecord.redelivery != token)),
+                )
+            elif attempt == 1:
                 fresh = DeliveryRecord(
                     record.pk,
                     record.sk,
@@ -79,6 +90,7 @@ def _claim(message: Mapping[str, Any], now: datetime) -> bool:
                     status="pending",
                     attempts_made=1,
                     attempts=[],
+                    body=str(message["body"]),
                     created_at=iso(now),
                     updated_at=iso(now),
                     ttl=int((now + timedelta(days=LOG_DAYS)).timestamp()),
@@ -104,6 +116,10 @@ def _claim(message: Mapping[str, Any], now: datetime) -> bool:
     return True
 
 
+def _is_2xx(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
 def _secrets_in_use(secret: WebhookSecretRecord, now: datetime) -> list[str]:
     current = [secret.secret]
     if secret.previous_secret and secret.previous_secret_until and secret.previous_secret_until > iso(now):
@@ -111,7 +127,9 @@ def _secrets_in_use(secret: WebhookSecretRecord, now: datetime) -> list[str]:
     return current
 
 
-def _log_entry(attempt: webhook_http.Attempt, at: datetime, decision: Decision) -> dict[str, Any]:
+def _log_entry(
+    attempt: webhook_http.Attempt, at: datetime, decision: Decision, redelivery: bool
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "at": iso(at),
         "duration_ms": int(attempt.seconds * 1000),
@@ -119,12 +137,9 @@ def _log_entry(attempt: webhook_http.Attempt, at: datetime, decision: Decision) 
         "error": attempt.error,
         "answer": attempt.answer_head.decode("utf-8", "replace") or None,
         "next_attempt_at": iso(decision.retry_at) if decision.retry_at else None,
+        "redelivery": True if redelivery else None,
     }
     return {name: value for name, value in entry.items() if value is not None}
-
-
-def _outcome(decision: Decision, attempt: webhook_http.Attempt) -> str:
-    return "delivered" if attempt.succeeded else "retrying" if decision.retry_at else "dead"
 
 
 def deliver(message: Mapping[str, Any]) -> None:
@@ -138,7 +153,8 @@ def deliver(message: Mapping[str, Any]) -> None:
         return
     webhook, secret = _load(message)
     if webhook is None or secret is None or not webhook.active or webhook.disabled_reason:
-        return  # deleted, paused or disabled: nothing goes out
+        _give_up(message, now)  # deleted, paused or disabled: nothing goes out
+        return
     if not _claim(message, now):
         logger.info("duplicate webhook message dropped", extra={"message_id": message["message_id"]})
         return
@@ -151,13 +167,17 @@ def deliver(message: Mapping[str, Any]) -> None:
     )
     failing_since = datetime.fromisoformat(webhook.failing_since) if webhook.failing_since else None
     done = utcnow()
+    # A 2xx that is not a success (its answer was too long) counts as no answer at all.
+    answered = attempt.status if attempt.succeeded or not _is_2xx(attempt.status) else None
     decision = after_attempt(
         int(message["attempt"]),
-        attempt.status,
+        answered,
         done,
         failing_since=failing_since,
         retry_after=attempt.retry_after,
     )
+    if message.get("redelivery"):
+        decision = Decision(disable=decision.disable)  # one attempt: no retries of its own
     _record(message, attempt, decision, done)
     _mark_endpoint(webhook, attempt, decision, done)
     if decision.retry_at is not None:
@@ -168,20 +188,49 @@ def deliver(message: Mapping[str, Any]) -> None:
 def _record(
     message: Mapping[str, Any], attempt: webhook_http.Attempt, decision: Decision, at: datetime
 ) -> None:
+    """The attempt into the log. A redelivery changes the delivery's status only when it
+    succeeded: a failed one leaves the schedule (and its next attempt) as it was."""
     record = DeliveryRecord(webhook_pk(str(message["webhook_id"])), delivery_sk(str(message["message_id"])))
+    redelivery = bool(message.get("redelivery"))
+    entry = _log_entry(attempt, at, decision, redelivery)
+    actions: list[Any] = [
+        DeliveryRecord.attempts.set(DeliveryRecord.attempts.append([entry])),
+        DeliveryRecord.updated_at.set(iso(at)),
+    ]
+    if attempt.succeeded:
+        actions += [DeliveryRecord.status.set("delivered"), DeliveryRecord.next_attempt_at.remove()]
+    elif not redelivery:
+        actions += [
+            DeliveryRecord.status.set("retrying" if decision.retry_at else "dead"),
+            DeliveryRecord.next_attempt_at.set(iso(decision.retry_at))
+            if decision.retry_at
+            else DeliveryRecord.next_attempt_at.remove(),
+        ]
     with storage_errors():
-        record.update(
-            actions=[
-                DeliveryRecord.attempts.set(
-                    DeliveryRecord.attempts.append([_log_entry(attempt, at, decision)])
-                ),
-                DeliveryRecord.status.set(_outcome(decision, attempt)),
-                DeliveryRecord.updated_at.set(iso(at)),
-                DeliveryRecord.next_attempt_at.set(iso(decision.retry_at))
-                if decision.retry_at
-                else DeliveryRecord.next_attempt_at.remove(),
-            ]
-        )
+        record.update(actions=actions)
+
+
+def _give_up(message: Mapping[str, Any], now: datetime) -> None:
+    """A scheduled retry for an endpoint that no longer takes deliveries: the delivery is dead
+    (the log says so instead of a next attempt that never comes)."""
+    attempt = int(message["attempt"])
+    if attempt == 1 or message.get("redelivery"):
+        return  # nothing was logged for it
+    record = DeliveryRecord(webhook_pk(str(message["webhook_id"])), delivery_sk(str(message["message_id"])))
+    try:
+        with storage_errors():
+            record.update(
+                actions=[
+                    DeliveryRecord.status.set("dead"),
+                    DeliveryRecord.next_attempt_at.remove(),
+                    DeliveryRecord.updated_at.set(iso(now)),
+                ],
+                condition=(DeliveryRecord.status == "retrying")
+                & (DeliveryRecord.attempts_made == attempt - 1),
+            )
+    except PynamoDBException as error:
+        if not is_condition_failure(error):
+            raise
 
 
 def _mark_endpoint(
