@@ -181,6 +181,7 @@ class GatewayApp:
         self.streams = streams
         self._pump: StreamPump | None = None
         self._queue_pump: Any = None  # local/queues.py QueuePump, made at the first pump_queues()
+        self._bucket_pump: Any = None  # local/buckets.py BucketPump, made at the first pump_buckets()
         self._pump_lock = threading.Lock()
 
     # -- environment ---------------------------------------------------------------------------
@@ -299,6 +300,27 @@ class GatewayApp:
                 urls = {s.queue_id: self.resources[s.queue_id] for s in subscriptions}
                 self._queue_pump = QueuePump(subscriptions, urls, self.invoke, self._sqs_client)
         return self._queue_pump.pump()
+
+    def pump_buckets(self) -> int:
+        """Delivers new objects' Object Created events to their functions (local/buckets.py)."""
+        from local.buckets import BucketPump, bucket_subscriptions
+
+        with self._pump_lock:
+            if self._bucket_pump is None:
+                subscriptions = bucket_subscriptions(self.template, self.parameters)
+                if not subscriptions:
+                    return 0
+                self._ensure_environment()
+                names = {s.bucket_id: self.resources[s.bucket_id] for s in subscriptions}
+                self._bucket_pump = BucketPump(
+                    subscriptions, names, self.invoke, self._s3_client, self.region
+                )
+        return int(self._bucket_pump.pump())
+
+    def _s3_client(self) -> Any:
+        import boto3
+
+        return boto3.client("s3", region_name=self.region, endpoint_url=self.aws_endpoint)
 
     def _sqs_client(self) -> Any:
         import boto3

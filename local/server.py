@@ -343,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         agenda_id, warning = (None, None) if args.no_seed else seed(app)
         # The table's stream and the queues, as Lambda's event source mappings run them.
-        stream_pump = BackgroundPump(lambda: app.pump_streams() + app.pump_queues())
+        stream_pump = BackgroundPump(lambda: app.pump_streams() + app.pump_queues() + app.pump_buckets())
         stream_pump.start()
         for event in unemulated_events(template):
             print(f"note: not run locally: {event} trigger")

@@ -23,7 +23,7 @@ and nothing else is changed:
   query and headers, 404 for path ids). It is replaced by the shared 422 where `PROBLEMS` lists
   422 and dropped elsewhere; its component schemas (and ResponseValidationError, which no route
   uses) go when nothing refers to them.
-- 204 and 304 have no body, so Powertools' placeholder content on them is dropped.
+- 204, 302 and 304 have no body, so Powertools' placeholder content on them is dropped.
 - `LINKS`: OpenAPI links from an answer to the operations its values feed (a created agenda's
   id to its GET, PUT, PATCH and DELETE), for readers and for Schemathesis' stateful tests.
 - Each operation is tagged with its function's name, so the docs group routes by resource.
@@ -139,6 +139,10 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
         409,
     ),
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": (*_READ, 401, 403, 404, 409),
+    # 422: a type or size the purpose does not take; 403: a read-only API token.
+    "POST /v1/uploads": (*_WRITE, 401, 403, 409),
+    "GET /v1/uploads/{upload_id}": (*_READ, 401, 404),  # 404: absent, expired or someone else's
+    "GET /v1/media/{upload_id}": (*_READ, 404),  # 404: no ready image has this id
     "GET /v1/health": (400, 503),
     "GET /v1/openapi.json": (400,),
     "GET /v1/docs": (400,),
@@ -311,7 +315,7 @@ _PLACEHOLDER_CONTENTS: tuple[dict[str, Any], ...] = (
     {"application/json": {}},
     {"application/json": {"schema": {"title": "Return"}}},
 )
-_BODYLESS = ("204", "304")
+_BODYLESS = ("204", "302", "304")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -349,15 +353,14 @@ def prepare_environment() -> None:
         os.environ.setdefault(name, value)
 
 
-# Functions no API route reaches (stream consumers): they have a handler, not an `app`.
-NOT_API = frozenset({"snapshots", "webhook_events", "webhook_delivery"})
-
-
 def function_names() -> list[str]:
-    """Every function directory with an app.py that serves routes, in a stable order."""
-    return sorted(
-        path.parent.name for path in FUNCTIONS_DIR.glob("*/app.py") if path.parent.name not in NOT_API
-    )
+    """Every function directory an API route of template.yaml reaches, in a stable order (the
+    others consume streams, queues or events: they have a handler, not an `app`)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from local.template import api_routes  # ROOT is on sys.path only now
+
+    return sorted({Path(route.code_uri).name for route in api_routes(ROOT / "template.yaml")})
 
 
 def load_function(name: str) -> ModuleType:

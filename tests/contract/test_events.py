@@ -42,6 +42,7 @@ MEMBER_PLACEHOLDER = "usr_01JQ0000000000000000000000"
 API_TOKEN_PLACEHOLDER = "tok_01JQ0000000000000000000000"
 WEBHOOK_PLACEHOLDER = "whk_01JQ0000000000000000000000"
 DELIVERY_PLACEHOLDER = "msg_01JQ0000000000000000000000"
+UPLOAD_PLACEHOLDER = "upl_01JQ0000000000000000000000"
 # Agenda content (API.md §4): plural -> (singular, the placeholder of an item's id). The item is
 # made first by its resource's create event (sessions/create_session.json's body, and so on);
 # a list event gets one such item too, so its answer is not an empty list.
@@ -105,6 +106,9 @@ EXPECTED_STATUS: dict[str, int] = {
     "webhooks/list_webhook_deliveries.json": 200,
     "webhooks/redeliver_webhook_delivery.json": 202,
     "webhooks/ping_webhook.json": 202,
+    "uploads/create_upload.json": 201,
+    "uploads/get_upload.json": 200,
+    "uploads/get_media.json": 302,
     "health/get_health.json": 200,
     "docs/get_openapi.json": 200,
     "docs/get_docs.json": 200,
@@ -132,6 +136,7 @@ CURSOR = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")  # opaque: base64url pa
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 REFRESH = re.compile(r"^rt_[0-9A-HJKMNP-TV-Z]{26}\.[A-Za-z0-9_-]{43}$")
 ETAG = re.compile(r'^"[^"]+"$')
+ANY_FIELDS = object()  # a presigned POST's form fields: signed anew every time
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -153,7 +158,10 @@ def template_functions() -> dict[tuple[str, str], str]:
 
 
 def matches(actual: Any, expected: Any) -> bool:
-    """Equality, where a compiled pattern in `expected` stands for any string it matches."""
+    """Equality, where a compiled pattern in `expected` stands for any string it matches (and
+    ANY_FIELDS for any object of strings)."""
+    if expected is ANY_FIELDS:
+        return isinstance(actual, dict) and all(isinstance(v, str) for v in actual.values())
     if isinstance(expected, re.Pattern):
         return isinstance(actual, str) and expected.match(actual) is not None
     if isinstance(expected, dict):
@@ -333,6 +341,10 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
             event["path"] = event["path"].replace(DELIVERY_PLACEHOLDER, made["delivery"]["id"])
             if "delivery_id" in event["pathParameters"]:
                 event["pathParameters"]["delivery_id"] = made["delivery"]["id"]
+    if UPLOAD_PLACEHOLDER in event["path"]:
+        made["upload"] = ready_upload(gateway, account)
+        event["path"] = event["path"].replace(UPLOAD_PLACEHOLDER, made["upload"]["id"])
+        event["pathParameters"]["upload_id"] = made["upload"]["id"]
     plural = name.split("/")[0]
     if plural in CONTENT and (name == f"{plural}/list_{plural}.json" or CONTENT[plural][1] in event["path"]):
         made["item"] = create_content(gateway, account, made["agenda"]["id"], plural)
@@ -349,10 +361,33 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
             API_TOKEN_PLACEHOLDER,
             WEBHOOK_PLACEHOLDER,
             DELIVERY_PLACEHOLDER,
+            UPLOAD_PLACEHOLDER,
             *CONTENT_PLACEHOLDERS,
         )
     )
     return event, made
+
+
+def ready_upload(gateway: Any, account: Account) -> dict[str, Any]:
+    """A ready speaker photo of the account's: asked for, stored and checked."""
+    import boto3
+
+    from tests.images import png
+
+    image = png()
+    created = gateway.request(
+        "POST",
+        "/v1/uploads",
+        json_body={"purpose": "speaker_photo", "content_type": "image/png", "content_length": len(image)},
+        headers=account.headers,
+    ).json()
+    fields = created["upload"]["fields"]
+    bucket = gateway.resources["UploadBucket"]
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=bucket, Key=fields["key"], Body=image, ContentType="image/png"
+    )
+    gateway.pump_buckets()
+    return dict(gateway.request("GET", f"/v1/uploads/{created['id']}", headers=account.headers).json())
 
 
 def header(result: dict[str, Any], name: str) -> str | None:
@@ -542,6 +577,20 @@ def expected_body(name: str, made: dict[str, Any], account: Account) -> Any:
                 "secret": re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$"),
                 "updated_at": TIMESTAMP,
             }
+        case "uploads/create_upload.json":
+            return {
+                **event_body,
+                "id": re.compile(r"^upl_[0-9A-HJKMNP-TV-Z]{26}$"),
+                "status": "pending",
+                "upload": {"method": "POST", "url": re.compile(r"^https?://"), "fields": ANY_FIELDS},
+                "expires_at": TIMESTAMP,
+                "created_at": TIMESTAMP,
+                "updated_at": TIMESTAMP,
+            }
+        case "uploads/get_upload.json":
+            return made["upload"]
+        case "uploads/get_media.json":
+            return ""
         case "webhooks/list_webhook_deliveries.json":
             return {"deliveries": [made["delivery"]], "pagination": {"next": None, "per_page": 20}}
         case "webhooks/redeliver_webhook_delivery.json":

@@ -27,6 +27,7 @@ from moto import mock_aws
 from werkzeug.test import Client
 
 from local import server
+from local.buckets import bucket_subscriptions
 from local.cfn_yaml import load_template
 from local.gateway import GatewayApp, local_aws_environment
 from local.resources import create_resources, generate_secret_value
@@ -275,10 +276,12 @@ def test_real_template_routes_every_function_with_the_designed_routes() -> None:
     }
     routes = api_routes(template)
 
-    # Every function serves routes but the stream's (local/streams.py runs them) and the queue's.
-    streams = {"SnapshotsFunction", "WebhookEventsFunction"}
+    # Every function serves routes but the stream's (local/streams.py runs them), the queue's
+    # (local/queues.py) and the bucket's (local/buckets.py).
+    streams = {"SnapshotsFunction", "WebhookEventsFunction", "UploadEventsFunction"}
     assert {route.function_id for route in routes} == functions - streams - {"WebhookDeliveryFunction"}
     assert {s.function_id for s in stream_subscriptions(template)} == streams
+    assert [s.function_id for s in bucket_subscriptions(template)] == ["UploadEventsFunction"]
     # docs/design.md: the routes, and an ANY on every path.
     designed = {
         ("POST", "/v1/users", "UsersFunction"),
@@ -291,6 +294,9 @@ def test_real_template_routes_every_function_with_the_designed_routes() -> None:
         ("PATCH", "/v1/agendas/{agenda_id}", "AgendasFunction"),
         ("DELETE", "/v1/agendas/{agenda_id}", "AgendasFunction"),
         ("GET", "/v1/agendas/{agenda_id}/changes", "AgendasFunction"),
+        ("POST", "/v1/uploads", "UploadsFunction"),
+        ("GET", "/v1/uploads/{upload_id}", "UploadsFunction"),
+        ("GET", "/v1/media/{upload_id}", "UploadsFunction"),
         ("GET", "/v1/health", "HealthFunction"),
         ("GET", "/v1/openapi.json", "DocsFunction"),
         ("GET", "/v1/docs", "DocsFunction"),

@@ -71,6 +71,10 @@ OPERATIONS: dict[str, Rule] = {
     "webhooks.deliveries": Rule("required", READ, EDITORS),
     "webhooks.redeliver": Rule("required", WRITE, EDITORS),
     "webhooks.ping": Rule("required", WRITE, EDITORS),
+    # Uploads (API.md §6): a signed-in user's own files; ready images are public by their id.
+    "uploads.create": Rule("required", WRITE),
+    "uploads.read": Rule("required", READ),
+    "media.read": Rule("none"),
     "health.read": Rule("none"),
     "docs.read": Rule("none"),
 }
@@ -120,6 +124,9 @@ ROUTES: dict[str, str] = {
         "webhooks.redeliver"
     ),
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": "webhooks.ping",
+    "POST /v1/uploads": "uploads.create",
+    "GET /v1/uploads/{upload_id}": "uploads.read",
+    "GET /v1/media/{upload_id}": "media.read",
     "GET /v1/health": "health.read",
     "GET /v1/openapi.json": "docs.read",
     "GET /v1/docs": "docs.read",

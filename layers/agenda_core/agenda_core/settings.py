@@ -27,6 +27,8 @@ class Settings:
     snapshot_base_url: str = ""
     # The webhook delivery queue (integrations/webhook_queue.py).
     webhook_queue_url: str = ""
+    # Uploads (API.md §6): the private bucket files are posted to (integrations/upload_storage.py).
+    upload_bucket: str = ""
     enable_xray_sdk: bool = False
     service_name: str = "agenda-api"
 
@@ -104,6 +106,7 @@ def get_settings() -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         snapshot_bucket=env.get("SNAPSHOT_BUCKET", ""),
         webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
+        upload_bucket=env.get("UPLOAD_BUCKET", ""),
         snapshot_base_url=(env.get("PUBLIC_BASE_URL") or env.get("SNAPSHOT_BASE_URL") or "").rstrip("/"),
         enable_xray_sdk=env.get("ENABLE_XRAY_SDK", "false").lower() == "true",
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "agenda-api"),

@@ -19,6 +19,9 @@ UserId = Annotated[
 ]
 TokenId = Annotated[str, Path(pattern=prefixed_id_pattern("tok"), description="An API token id (`tok_…`).")]
 WebhookId = Annotated[str, Path(pattern=prefixed_id_pattern("whk"), description="A webhook id (`whk_…`).")]
+UploadIdParam = Annotated[
+    str, Path(pattern=prefixed_id_pattern("upl"), description="An upload id (`upl_…`).")
+]
 DeliveryId = Annotated[
     str, Path(pattern=prefixed_id_pattern("msg"), description="A delivery's id (`msg_…`, its `webhook-id`).")
 ]

@@ -1,0 +1,119 @@
+"""Uploads (API.md §6): a signed-in user asks to upload a file for a purpose and gets a presigned
+POST; the file goes straight to the upload bucket and is checked there after (the upload
+processor, services/upload_processor.py). Only the uploader reads an upload.
+
+A create is one conditional PutItem (plus the idempotency record at the edge); a read is one
+GetItem. Nothing here touches the file.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from agenda_core.db.base import TableItem, get_or_none
+from agenda_core.db.ids import iso, new_id, utcnow
+from agenda_core.db.transactions import storage_errors
+from agenda_core.db.upload_records import UPLOAD_SK, UploadRecord, incoming_key, stored_key, upload_pk
+from agenda_core.errors import FieldError, NotFound, ValidationFailed
+from agenda_core.integrations import upload_storage
+from agenda_core.schemas.auth import Caller
+from agenda_core.schemas.uploads import MAX_BYTES, TYPES_FOR, UploadCreate, UploadCreated, UploadPublic
+
+_NOT_FOUND = "No upload of yours has this id."
+UNREFERENCED_SECONDS = 24 * 60 * 60  # an upload nothing references expires after a day
+
+
+def media_url(base_url: str, upload_id: str) -> str:
+    """Where a ready image is served: ``/v1/media/<id>`` of the API's public address (the CDN
+    serves it from the bucket; the API itself answers with a redirect to a short-lived link)."""
+    return f"{base_url}/v1/media/{upload_id}"
+
+
+def _check(data: UploadCreate) -> None:
+    problems = []
+    if data.content_type not in TYPES_FOR[data.purpose]:
+        taken = ", ".join(TYPES_FOR[data.purpose])
+        problems.append(
+            FieldError("/content_type", "unsupported_type", f"A {data.purpose} upload is one of {taken}.")
+        )
+    if data.content_length > MAX_BYTES[data.purpose]:
+        limit = MAX_BYTES[data.purpose] // (1024 * 1024)
+        problems.append(
+            FieldError("/content_length", "too_large", f"A {data.purpose} upload is at most {limit} MiB.")
+        )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def public(record: UploadRecord, base_url: str) -> dict[str, Any]:
+    ready_image = record.status == "ready" and record.purpose != "schedule_import"
+    return {
+        "id": record.id,
+        "purpose": record.purpose,
+        "content_type": record.content_type,
+        "content_length": int(record.content_length),
+        "status": record.status,
+        "url": media_url(base_url, record.id) if ready_image else None,
+        "width": int(record.width) if record.width is not None else None,
+        "height": int(record.height) if record.height is not None else None,
+        "reason": record.reason,
+        "detail": record.detail,
+        "expires_at": record.expires_at,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+def create_upload(caller: Caller, data: UploadCreate, base_url: str) -> UploadCreated:
+    """Raises ``ValidationFailed`` (a type or size the purpose does not take)."""
+    assert caller.user_id is not None
+    _check(data)
+    now = utcnow()
+    upload_id = new_id("upload", now)
+    record = UploadRecord(
+        upload_pk(upload_id),
+        UPLOAD_SK,
+        id=upload_id,
+        owner_id=caller.user_id,
+        purpose=data.purpose,
+        content_type=data.content_type,
+        content_length=data.content_length,
+        status="pending",
+        expires_at=iso(now + timedelta(seconds=upload_storage.EXPIRES_SECONDS)),
+        created_at=iso(now),
+        updated_at=iso(now),
+        ttl=int(now.timestamp()) + UNREFERENCED_SECONDS,
+    )
+    post = upload_storage.presigned_post(incoming_key(upload_id), data.content_type, data.content_length)
+    with storage_errors():
+        record.save(condition=TableItem.pk.does_not_exist())
+    return UploadCreated(**public(record, base_url), upload={"method": "POST", **post})
+
+
+def read_upload(caller: Caller, upload_id: str, base_url: str) -> UploadPublic:
+    """The caller's own upload. Raises ``NotFound`` (absent, expired or someone else's)."""
+    if not upload_id.startswith("upl_") or caller.user_id is None:
+        raise NotFound(_NOT_FOUND)
+    with storage_errors():
+        record = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK, consistent=True)
+    if record is None or record.owner_id != caller.user_id or _expired(record):
+        raise NotFound(_NOT_FOUND)
+    return UploadPublic(**public(record, base_url))
+
+
+def _expired(record: UploadRecord) -> bool:
+    # DynamoDB's TTL deletes late: an item past it is gone already as far as anyone can tell.
+    return record.ttl is not None and int(record.ttl) <= int(utcnow().timestamp())
+
+
+def media_link(upload_id: str) -> str:
+    """A short-lived link to a ready image's bytes (``GET /v1/media/{id}`` redirects to it).
+    Raises ``NotFound`` for anything but a ready image."""
+    if not upload_id.startswith("upl_"):
+        raise NotFound("No image has this id.")
+    with storage_errors():
+        record = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK)
+    if record is None or record.status != "ready" or record.purpose == "schedule_import" or _expired(record):
+        raise NotFound("No image has this id.")
+    return upload_storage.presigned_get(stored_key(upload_id, record.purpose))

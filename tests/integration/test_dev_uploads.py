@@ -1,0 +1,57 @@
+"""`make dev` takes uploads end to end (issue 12): a client posts the file with the presigned POST
+to the embedded S3 on loopback, the dev server runs the upload processor on the new object (as
+S3's Object Created event would run it, local/buckets.py), and the image's URL then serves its
+bytes. The test waits with a generous bound and never asserts a duration."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from tests.dev_server import REQUEST_SECONDS, dev_server
+from tests.images import png
+
+PATIENCE_SECONDS = 60.0
+
+
+def test_a_presigned_post_to_the_dev_server_becomes_a_served_image(record_property) -> None:
+    image = png(8, 6)
+    with dev_server() as dev:
+        api = f"{dev.url}/v1"
+        credentials = {"email": "uploads@example.com", "password": "uploads-password-123"}
+        assert requests.post(f"{api}/users", json={**credentials, "name": "Up"}, timeout=REQUEST_SECONDS).ok
+        token = requests.post(f"{api}/auth/token", json=credentials, timeout=REQUEST_SECONDS).json()[
+            "access_token"
+        ]
+        auth = {"Authorization": f"Bearer {token}"}
+        asked = {"purpose": "agenda_icon", "content_type": "image/png", "content_length": len(image)}
+        created = requests.post(f"{api}/uploads", json=asked, headers=auth, timeout=REQUEST_SECONDS)
+        assert created.status_code == 201, created.text
+        upload = created.json()["upload"]
+
+        posted = requests.post(
+            upload["url"],
+            data=upload["fields"],
+            files={"file": ("icon.png", image, "image/png")},
+            timeout=REQUEST_SECONDS,
+        )
+        stored = time.monotonic()
+        assert posted.status_code in (200, 201, 204), posted.text
+        read: dict = {}
+        while time.monotonic() - stored < PATIENCE_SECONDS:
+            read = requests.get(
+                f"{api}/uploads/{created.json()['id']}", headers=auth, timeout=REQUEST_SECONDS
+            ).json()
+            if read["status"] != "pending":
+                break
+            time.sleep(0.05)
+        checked = time.monotonic()
+        served = requests.get(read.get("url", ""), timeout=REQUEST_SECONDS) if read.get("url") else None
+
+    assert read["status"] == "ready", read
+    assert (read["width"], read["height"]) == (8, 6)
+    assert served is not None and served.status_code == 200 and served.content == image
+    assert served.headers["Content-Type"] == "image/png"
+    record_property("upload_check_seconds", round(checked - stored, 3))
+    print(f"\nthe upload was ready {checked - stored:.3f} s after the file was stored")
