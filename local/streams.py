@@ -50,14 +50,25 @@ def marking() -> Iterator[None]:
 
 def matches(pattern: Any, value: Any) -> bool:
     """The part of EventBridge pattern matching FilterCriteria use here: nested objects, lists of
-    allowed values, and ``{"prefix": ...}``."""
+    allowed values, ``{"prefix": ...}`` and ``{"exists": true|false}``."""
     if isinstance(pattern, dict):
         return isinstance(value, dict) and all(
-            key in value and matches(inner, value[key]) for key, inner in pattern.items()
+            _field_matches(key, inner, value) for key, inner in pattern.items()
         )
     if isinstance(pattern, list):
         return any(_allowed(entry, value) for entry in pattern)
     return bool(pattern == value)
+
+
+def _field_matches(key: str, inner: Any, value: dict[str, Any]) -> bool:
+    exists = (
+        [e["exists"] for e in inner if isinstance(e, dict) and set(e) == {"exists"}]
+        if isinstance(inner, list)
+        else []
+    )
+    if exists:
+        return (key in value) == bool(exists[0])
+    return key in value and matches(inner, value[key])
 
 
 def _allowed(entry: Any, value: Any) -> bool:

@@ -373,7 +373,11 @@ def test_icons_must_be_ready_uploads(api, owner):
 
     assert response.status == 422
     assert response.json()["errors"] == [
-        {"pointer": "/icon", "code": "unknown_upload", "detail": "No ready upload of yours has this id."}
+        {
+            "pointer": "/icon",
+            "code": "unknown_upload",
+            "detail": "No ready upload of yours has this id (purpose agenda_icon).",
+        }
     ]
 
 

@@ -1,7 +1,7 @@
 """`make dev` takes uploads end to end (issue 12): a client posts the file with the presigned POST
 to the embedded S3 on loopback, the dev server runs the upload processor on the new object (as
-S3's Object Created event would run it, local/buckets.py), and the image's URL then serves its
-bytes. The test waits with a generous bound and never asserts a duration."""
+S3's Object Created event would run it, local/buckets.py), and the icon URL of an agenda made
+with it then serves the image's bytes. The test waits with a generous bound and never asserts a duration."""
 
 from __future__ import annotations
 
@@ -47,11 +47,19 @@ def test_a_presigned_post_to_the_dev_server_becomes_a_served_image(record_proper
                 break
             time.sleep(0.05)
         checked = time.monotonic()
-        served = requests.get(read.get("url", ""), timeout=REQUEST_SECONDS) if read.get("url") else None
+        days = {"name": "Iconic", "start_at": "2027-05-01", "duration": 1, "timezone": "UTC"}
+        agenda = requests.post(
+            f"{api}/agendas",
+            json={**days, "icon": created.json()["id"]},
+            headers=auth,
+            timeout=REQUEST_SECONDS,
+        ).json()
+        served = requests.get(agenda.get("icon", ""), timeout=REQUEST_SECONDS) if agenda.get("icon") else None
 
     assert read["status"] == "ready", read
     assert (read["width"], read["height"]) == (8, 6)
-    assert served is not None and served.status_code == 200 and served.content == image
+    assert agenda["icon"] == read["url"]  # the agenda's icon is the upload's URL...
+    assert served is not None and served.status_code == 200 and served.content == image  # ...serving it
     assert served.headers["Content-Type"] == "image/png"
     record_property("upload_check_seconds", round(checked - stored, 3))
     print(f"\nthe upload was ready {checked - stored:.3f} s after the file was stored")

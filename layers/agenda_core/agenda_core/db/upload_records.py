@@ -3,7 +3,7 @@
 One item per upload, ``UPLOAD#<upl_id>`` / ``UPLOAD``: who uploaded it, for what, what was
 declared, and what the check found. The file itself is in the upload bucket: first at
 ``incoming/<upl_id>`` (where the presigned POST puts it; never served), then, once checked, an
-image at ``v1/media/<upl_id>`` (served through the CDN at that path) and a schedule file at
+image at ``v1/media/<upl_id>`` (the path of its public URL, which redirects to a short-lived link) and a schedule file at
 ``imports/<upl_id>``.
 
 ``ttl`` makes an upload that nothing references expire a day after it was made (DynamoDB's TTL
@@ -21,7 +21,7 @@ from agenda_core.db.base import TableItem
 
 UPLOAD_SK = "UPLOAD"
 INCOMING_PREFIX = "incoming/"
-MEDIA_PREFIX = "v1/media/"  # the CDN's path is the key: /v1/media/<id> goes to the bucket as is
+MEDIA_PREFIX = "v1/media/"  # the URL's path is the key: a CDN could serve the bucket as is
 IMPORTS_PREFIX = "imports/"
 
 

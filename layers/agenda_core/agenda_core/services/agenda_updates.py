@@ -22,13 +22,13 @@ from agenda_core.db import commits, keys
 from agenda_core.db.base import TableItem
 from agenda_core.db.ids import iso, utcnow
 from agenda_core.db.records import AgendaRecord, SlugRecord, agenda_state
-from agenda_core.db.transactions import TransactionFailed
+from agenda_core.db.transactions import Transaction, TransactionFailed
 from agenda_core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from agenda_core.etags import if_match_versions
 from agenda_core.policy import roles_for
 from agenda_core.schemas.agendas import AgendaCreate, AgendaPublic, AgendaUpdate
 from agenda_core.schemas.auth import Caller
-from agenda_core.services import slugs
+from agenda_core.services import slugs, upload_references
 from agenda_core.services.agenda_partition import (
     Representation,
     forget_slug,
@@ -40,7 +40,6 @@ from agenda_core.services.agenda_partition import (
 from agenda_core.services.agendas import (
     WRITE_ATTEMPTS,
     agenda_representation,
-    check_references,
     check_write,
     slug_claim,
     write_condition,
@@ -70,7 +69,6 @@ def replace_agenda(
     caller: Caller, agenda_id: str, data: AgendaCreate, if_match: str | None, base_url: str
 ) -> Representation[AgendaPublic]:
     """PUT: every writable field; optional ones left out are cleared, a left-out slug is kept."""
-    check_references(data.icon)
     fields = data.model_dump(exclude={"slug"})
     to_set = {k: v for k, v in fields.items() if v is not None and v != ""}
     to_clear = [k for k in _OPTIONAL_FIELDS if k not in to_set]
@@ -82,7 +80,6 @@ def update_agenda(
 ) -> Representation[AgendaPublic]:
     """PATCH as an RFC 7396 merge patch: fields sent are set, ``null`` clears an optional one."""
     sent = patch.model_dump(include=patch.model_fields_set)
-    check_references(sent.get("icon"))
     to_set = {k: v for k, v in sent.items() if k != "slug" and v is not None and v != ""}
     to_clear = [k for k in _OPTIONAL_FIELDS if k in sent and (sent[k] is None or sent[k] == "")]
     return _update(caller, agenda_id, to_set, to_clear, sent.get("slug"), if_match, base_url, "agenda.update")
@@ -141,21 +138,40 @@ def publication_change(record: AgendaRecord, to_set: Mapping[str, Any]) -> str:
 
 
 def _commit(
+    caller: Caller,
     record: AgendaRecord,
     to_set: dict[str, Any],
     to_clear: list[str],
     condition: Condition,
 ) -> AgendaRecord:
     """Commits the change on ``record``'s version. Returns the agenda as committed (remembered as
-    this container's head). Raises ``TransactionFailed``."""
+    this container's head). Raises ``ValidationFailed`` (an icon not to be had),
+    ``TransactionFailed``."""
     after = _after(record, to_set, to_clear, iso(utcnow()))
     change = commits.Change(
         "agenda", record.id, state=agenda_state(after), what=publication_change(record, to_set)
     )
     actions = _actions(record.id, to_set, to_clear, after.updated_at)
-    with commits.commit(record.id, int(record.version), change, actions=actions, condition=condition):
-        pass
+    try:
+        with commits.commit(
+            record.id, int(record.version), change, actions=actions, condition=condition
+        ) as tx:
+            _reference_icon(tx, caller, record.id, to_set)
+    except TransactionFailed as failure:
+        _refuse_icon(failure)
+        raise
     return remember(after)
+
+
+def _reference_icon(tx: Transaction, caller: Caller, agenda_id: str, to_set: Mapping[str, Any]) -> None:
+    if to_set.get("icon"):
+        upload_references.reference(tx, caller, "icon", str(to_set["icon"]), agenda_id)
+
+
+def _refuse_icon(failure: TransactionFailed) -> None:
+    rejected = upload_references.refused(failure)
+    if rejected is not None:
+        raise rejected from failure
 
 
 # --- the two paths -----------------------------------------------------------------------------
@@ -183,7 +199,7 @@ def _update(
     if condition is not None:
         head = head_of(agenda_id)
         try:
-            committed = _commit(head, to_set, to_clear, condition)
+            committed = _commit(caller, head, to_set, to_clear, condition)
         except TransactionFailed:
             pass  # the careful path says why, or finds the head was only stale
         else:
@@ -237,9 +253,9 @@ def _careful_update(
         role = write_condition(caller, None, roles)
         try:
             if slug is not None and slug != current.slug:
-                committed = _change_slug(current, to_set, to_clear, slug, role)
+                committed = _change_slug(caller, current, to_set, to_clear, slug, role)
             else:
-                committed = _commit(current, to_set, to_clear, role)
+                committed = _commit(caller, current, to_set, to_clear, role)
         except TransactionFailed:
             continue  # something under the agenda changed since the read: check again
         return agenda_representation(committed, caller, base_url)
@@ -291,7 +307,12 @@ def _check_publishable(sessions: list[dict[str, Any]]) -> None:
 
 
 def _change_slug(
-    current: AgendaRecord, to_set: dict[str, Any], to_clear: list[str], slug: str, role: Condition
+    caller: Caller,
+    current: AgendaRecord,
+    to_set: dict[str, Any],
+    to_clear: list[str],
+    slug: str,
+    role: Condition,
 ) -> AgendaRecord:
     """One commit: claim the new slug, update the agenda (if unchanged since we read it), release
     the old claim. Returns the agenda as committed (the new head). Raises ``Conflict(slug_taken)``,
@@ -315,7 +336,9 @@ def _change_slug(
                     SlugRecord(keys.slug_pk(current.slug), keys.SLUG_SK),
                     condition=(SlugRecord.agenda_id == agenda_id) | TableItem.pk.does_not_exist(),
                 )
+                _reference_icon(tx, caller, agenda_id, to_set)
         except TransactionFailed as error:
+            _refuse_icon(error)
             if "new_slug" in error.failed and slugs.release_if_stale(slug):
                 continue
             if "new_slug" in error.failed:

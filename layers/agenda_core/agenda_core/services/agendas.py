@@ -32,11 +32,9 @@ from agenda_core.db.webhook_records import (
 )
 from agenda_core.errors import (
     Conflict,
-    FieldError,
     NotFound,
     PermissionDenied,
     PreconditionFailed,
-    ValidationFailed,
 )
 from agenda_core.etags import if_match_versions
 from agenda_core.observability import logger
@@ -44,7 +42,7 @@ from agenda_core.policy import roles_for
 from agenda_core.schemas.agendas import AgendaCreate, AgendaPage, AgendaPublic
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import Pagination
-from agenda_core.services import paging, slugs
+from agenda_core.services import paging, slugs, upload_references
 from agenda_core.services.agenda_partition import (
     Representation,
     agenda_etag,
@@ -57,7 +55,7 @@ from agenda_core.services.agenda_partition import (
     role_of,
 )
 from agenda_core.services.cursor_keys import new_cursor_key
-from agenda_core.services.links import agenda_url
+from agenda_core.services.links import agenda_url, media_url
 from agenda_core.services.schedule_time import day_window
 
 # How often a write whose pinned version lost a race reads the agenda again and retries.
@@ -80,7 +78,7 @@ def agenda_fields(record: AgendaRecord, base_url: str) -> dict[str, Any]:
         "description": record.description,
         "location": record.location,
         "published": bool(record.published),
-        "icon": record.icon,
+        "icon": media_url(base_url, record.icon) if record.icon else None,
         "start_at": date.fromisoformat(record.start_at),
         "end_at": _end_at(record),
         "duration": int(record.duration),
@@ -116,21 +114,12 @@ def agenda_representation(
 # --- validation that needs more than the schema ----------------------------------------------
 
 
-def check_references(icon: str | None) -> None:
-    # Uploads arrive with API.md §6: until then no upload exists, so no id can be referenced.
-    if icon is not None:
-        raise ValidationFailed(
-            [FieldError("/icon", "unknown_upload", "No ready upload of yours has this id.")]
-        )
-
-
 # --- create ----------------------------------------------------------------------------------
 
 
 def create_agenda(caller: Caller, data: AgendaCreate, base_url: str) -> Representation[AgendaPublic]:
     """Creates an agenda owned by the caller. Raises ``Conflict(slug_taken)``, ``ValidationFailed``."""
     assert caller.user_id is not None
-    check_references(data.icon)
     now = utcnow()
     agenda_id = new_id("agenda", now)
     slug = data.slug or slugs.slugify(data.name)
@@ -151,7 +140,12 @@ def create_agenda(caller: Caller, data: AgendaCreate, base_url: str) -> Represen
             with commits.commit_new_agenda(record) as tx:
                 tx.put("slug", slug_claim(slug, agenda_id), condition=TableItem.pk.does_not_exist())
                 tx.put("owner", membership, condition=TableItem.pk.does_not_exist())
+                if data.icon:
+                    upload_references.reference(tx, caller, "icon", data.icon, agenda_id)
         except TransactionFailed as error:
+            rejected = upload_references.refused(error)
+            if rejected is not None:
+                raise rejected from error
             if "slug" not in error.failed:
                 raise
             if slugs.release_if_stale(slug):

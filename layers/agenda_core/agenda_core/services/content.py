@@ -32,11 +32,12 @@ from agenda_core.db.content_records import ContentRecord
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import TransactionFailed
-from agenda_core.errors import ApiError, Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from agenda_core.errors import ApiError, Conflict, NotFound, PreconditionFailed, ValidationFailed
 from agenda_core.etags import if_match_versions
 from agenda_core.observability import logger
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.common import PublicModel
+from agenda_core.services import upload_references
 from agenda_core.services.agenda_partition import (
     Representation,
     head_of,
@@ -136,6 +137,9 @@ def _write(
             tx.remove("item", record, condition=item_condition)
         else:
             tx.put("item", record, condition=item_condition)
+            photo = getattr(record, "photo", None)
+            if photo:
+                upload_references.reference(tx, caller, "photo", str(photo), str(record.id))
         for pointer, ref_kind, ref_id in kind.references(references_of or {}):
             tx.check(
                 pointer,
@@ -156,14 +160,6 @@ def _state(record: ContentRecord) -> dict[str, Any]:
 
 
 _KEYS = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl"})
-
-
-def _check_uploads(fields: Mapping[str, Any]) -> None:
-    # Uploads arrive with API.md §6: until then no upload exists, so no id can be referenced.
-    if fields.get("photo"):
-        raise ValidationFailed(
-            [FieldError("/photo", "unknown_upload", "No ready upload of yours has this id.")]
-        )
 
 
 # --- create, replace, update, delete ---------------------------------------------------------
@@ -216,7 +212,6 @@ def _create(
     ``ValidationFailed`` (times, unknown references), ``Conflict(too_many_<plural>)``."""
     _require_agenda_id(agenda_id, caller)
     fields = without_empty(kind.to_storage(data.model_dump()))
-    _check_uploads(fields)
     _checks(kind, fields)
     now = utcnow()
     item_id = new_id(kind.name, now)
@@ -271,7 +266,6 @@ def replace_item(
     ``create_item`` does, and ``PreconditionFailed``."""
     _require_agenda_id(agenda_id, caller)
     fields = without_empty(kind.to_storage(data.model_dump()))
-    _check_uploads(fields)
     _checks(kind, fields)
     versions = if_match_versions(if_match)
     record = kind.record(
@@ -311,7 +305,6 @@ def update_item(
     _require_agenda_id(agenda_id, caller)
     sent = patch.model_dump(include=patch.model_fields_set)
     changes = kind.to_storage(sent)
-    _check_uploads(changes)
     versions = if_match_versions(if_match)
     for _attempt in range(WRITE_ATTEMPTS):
         try:

@@ -25,6 +25,7 @@ from agenda_core.errors import (
 from agenda_core.observability import logger
 from agenda_core.policy import roles_for
 from agenda_core.schemas.auth import Caller
+from agenda_core.services import upload_references
 from agenda_core.services.agenda_partition import is_visible, load_with_items, role_of
 from agenda_core.services.content_kinds import SESSIONS, ContentKind
 from agenda_core.services.schedule_time import day_window
@@ -78,6 +79,9 @@ def diagnose(
         errors = outside_days(agenda, fields)
         if errors:
             return ValidationFailed(errors)
+    rejected = upload_references.refused(failure)
+    if rejected is not None:
+        return rejected
     unknown = sorted(name for name in failure.failed if name.startswith("/"))
     if unknown:
         return ValidationFailed([_unknown_reference(pointer) for pointer in unknown])

@@ -24,7 +24,7 @@ from agenda_core.db.raw import decode_item
 from agenda_core.db.records import AgendaRecord
 from agenda_core.errors import FieldError
 from agenda_core.schemas.common import PublicModel, RequestModel
-from agenda_core.services.links import content_url
+from agenda_core.services.links import content_url, media_url
 from agenda_core.services.schedule_time import local_iso, to_epoch
 from agenda_core.settings import get_settings
 
@@ -247,7 +247,7 @@ def _speaker_public(item: Mapping[str, Any], view: View) -> dict[str, Any]:
             "bio": item.get("bio"),
             "organization": item.get("organization"),
             "job_title": item.get("job_title"),
-            "photo": item.get("photo"),
+            "photo": media_url(view.base_url, str(item["photo"])) if item.get("photo") else None,
             "links": [{"title": link["title"], "url": link["url"]} for link in item.get("links") or ()],
             "email": item.get("email") if view.member else None,
         }

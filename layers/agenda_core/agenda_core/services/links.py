@@ -25,3 +25,10 @@ def webhook_url(base_url: str, agenda_id: str, webhook_id: str) -> str:
     """A webhook subscription's own address (its ``Location``; its ``url`` field is where events
     go, as API.md §7 names it)."""
     return f"{base_url}/v1/agendas/{agenda_id}/webhooks/{webhook_id}"
+
+
+def media_url(base_url: str, upload_id: str) -> str:
+    """Where a ready image is served: ``/v1/media/<id>`` of the API's public address (the CDN
+    serves it from the upload bucket; the API itself answers with a redirect to a short-lived
+    link). Agendas' ``icon`` and speakers' ``photo`` are these URLs."""
+    return f"{base_url}/v1/media/{upload_id}"

@@ -19,15 +19,10 @@ from agenda_core.errors import FieldError, NotFound, ValidationFailed
 from agenda_core.integrations import upload_storage
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.uploads import MAX_BYTES, TYPES_FOR, UploadCreate, UploadCreated, UploadPublic
+from agenda_core.services.links import media_url
 
 _NOT_FOUND = "No upload of yours has this id."
 UNREFERENCED_SECONDS = 24 * 60 * 60  # an upload nothing references expires after a day
-
-
-def media_url(base_url: str, upload_id: str) -> str:
-    """Where a ready image is served: ``/v1/media/<id>`` of the API's public address (the CDN
-    serves it from the bucket; the API itself answers with a redirect to a short-lived link)."""
-    return f"{base_url}/v1/media/{upload_id}"
 
 
 def _check(data: UploadCreate) -> None:
