@@ -23,7 +23,13 @@ from typing import Any
 from bench.child import IMPORT_MARKER, PHASE_MARKER, RESULT_MARKER
 from bench.harness import ROOT, Stack, api_event, child_environment, layer_paths
 from bench.seed import PASSWORD, SeedData
-from bench.stream_event import change_insert, delivery_message, queue_subscribed, subscribed
+from bench.stream_event import (
+    change_insert,
+    delivery_message,
+    expired_upload,
+    queue_subscribed,
+    subscribed,
+)
 
 CHILD = Path(__file__).resolve().parent / "child.py"
 BARE = "bare boto3"
@@ -45,6 +51,12 @@ REPRESENTATIVE: dict[str, Callable[[SeedData], Request]] = {
     "AuthFunction": lambda d: ("POST", "/v1/auth/token", {}, {"email": d.user_email, "password": PASSWORD}),
     "HealthFunction": lambda d: ("GET", "/v1/health", {}, None),
     "DocsFunction": lambda d: ("GET", "/v1/openapi.json", {}, None),
+    "UploadsFunction": lambda d: (
+        "POST",
+        "/v1/uploads",
+        d.auth(),
+        {"purpose": "agenda_icon", "content_type": "image/png", "content_length": 1024},
+    ),
 }
 
 
@@ -182,9 +194,13 @@ def targets(stack: Stack, data: SeedData, pycache: Path, site: Path | None) -> l
             _, event = api_event(stack.gateway, method, path, headers=headers, json_body=body)
             shown = f"{method} {event['resource']}" + (" + token" if "Authorization" in headers else "")
         elif subscribed(stack, function_id):
-            event = change_insert(stack, function_id, data.agenda_id)
-            sort_key = event["Records"][0]["dynamodb"]["Keys"]["sk"]["S"]
-            shown = f"stream batch: 1 INSERT of CHANGES#<agenda_id> {sort_key}"
+            try:
+                event = change_insert(stack, function_id, data.agenda_id)
+                sort_key = event["Records"][0]["dynamodb"]["Keys"]["sk"]["S"]
+                shown = f"stream batch: 1 INSERT of CHANGES#<agenda_id> {sort_key}"
+            except LookupError:  # not a change-log consumer: the upload side's
+                event = expired_upload(stack, function_id)
+                shown = "stream batch: 1 REMOVE of an expired upload (its files deleted)"
         elif queue_subscribed(stack, function_id):
             event = delivery_message(data.agenda_id)
             shown = "queue batch: 1 delivery message for an endpoint deleted since"

@@ -266,7 +266,19 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
     ]
     from bench.probes_webhooks import webhook_probes  # imports this module: not at the top
 
-    return found + webhook_probes(agenda, auth)
+    return found + webhook_probes(agenda, auth) + _upload_probes(auth)
+
+
+def _upload_probes(auth: dict[str, str]) -> list[Probe]:
+    """Uploads (API.md §6): asking is one PutItem (the presigned POST is signed without a
+    request), reading one GetItem; the image route reads the upload (pending here: a 404)."""
+    body = {"purpose": "agenda_icon", "content_type": "image/png", "content_length": 2048}
+    mine = {"headers": auth, "new_key": "upload"}
+    return [
+        Probe("POST /v1/uploads", "write", "POST", "/v1/uploads", 201, body, auth, remember="upload"),
+        Probe("GET /v1/uploads/{upload_id}", "read", "GET", "/v1/uploads/{new}", 200, **mine),
+        Probe("GET /v1/media/{upload_id}, pending", "read", "GET", "/v1/media/{new}", 404, new_key="upload"),
+    ]
 
 
 # What a route is allowed beyond "a read is one request, a write one transaction" (docs/design.md,

@@ -102,3 +102,33 @@ def delivery_message(agenda_id: str) -> dict[str, Any]:
             }
         ]
     }
+
+
+def expired_upload(stack: Stack, function_id: str) -> dict[str, Any]:
+    """{"Records": [the REMOVE of an upload item]}, as the table's stream reports DynamoDB's TTL
+    deleting one (its files are then deleted). Raises LookupError when the function's filter would
+    not let it through."""
+    from local.streams import matches, stream_subscriptions
+
+    upload_id = "upl_01JQ0000000000000000000000"
+    keys = {"pk": {"S": f"UPLOAD#{upload_id}"}, "sk": {"S": "UPLOAD"}}
+    record = {
+        "eventID": uuid.uuid4().hex,
+        "eventName": "REMOVE",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
+        "dynamodb": {
+            "ApproximateCreationDateTime": int(time.time()),
+            "Keys": keys,
+            "OldImage": {**keys, "id": {"S": upload_id}, "purpose": {"S": "agenda_icon"}},
+            "SequenceNumber": f"{time.time_ns() // 1000:021d}",
+            "SizeBytes": 120,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+    for subscription in stream_subscriptions(stack.template):
+        if subscription.function_id == function_id and any(matches(p, record) for p in subscription.patterns):
+            return {"Records": [record]}
+    raise LookupError(f"{function_id}'s FilterCriteria would not deliver an upload's REMOVE")

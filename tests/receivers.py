@@ -123,7 +123,7 @@ class _RawHandler(socketserver.BaseRequestHandler):
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n")
             try:
                 for _ in range(160):
-                    sock.sendall(b"x" * 65536)
+                    sock.sendall(b"0123456789abcdef" * 4096)  # not "xxx...": a canary value is
             except OSError:
                 pass  # the client stopped reading, as it should
             return
