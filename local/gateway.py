@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from local import lambda_runtime
+from local.event_sources import EventSources
 from local.proxy import (
     RAW_HEADERS_KEY,
     HttpAnswer,
@@ -32,7 +33,6 @@ from local.proxy import (
     request_path,
 )
 from local.routing import RouteTable
-from local.streams import StreamPump, stream_subscriptions
 from local.template import (
     FunctionSpec,
     api_routes,
@@ -128,7 +128,7 @@ class _Function:
         self.lock = threading.Lock()
 
 
-class GatewayApp:
+class GatewayApp(EventSources):
     """API Gateway (REST, proxy integration) in front of the template's functions, as WSGI.
 
     Constructing it reads the template only: no server, no network, no handler import. At the
@@ -179,9 +179,7 @@ class GatewayApp:
         self._environment_applied = False
         self._environment_lock = threading.Lock()
         self.streams = streams
-        self._pump: StreamPump | None = None
-        self._queue_pump: Any = None  # local/queues.py QueuePump, made at the first pump_queues()
-        self._bucket_pump: Any = None  # local/buckets.py BucketPump, made at the first pump_buckets()
+        self._pumps: dict[str, Any] = {}  # event source kind -> its pump (local/streams.py ...)
         self._pump_lock = threading.Lock()
 
     # -- environment ---------------------------------------------------------------------------
@@ -272,73 +270,6 @@ class GatewayApp:
             except Exception:
                 log.exception("delivering stream records failed")
         return answer
-
-    # -- streams -------------------------------------------------------------------------------
-
-    def pump_streams(self) -> int:
-        """Delivers new DynamoDB stream records to their functions (local/streams.py)."""
-        with self._pump_lock:
-            if self._pump is None:
-                subscriptions = stream_subscriptions(self.template, self.parameters)
-                if not subscriptions:
-                    return 0
-                self._ensure_environment()
-                tables = {s.table_id: self.resources.get(s.table_id, s.table_id) for s in subscriptions}
-                self._pump = StreamPump(subscriptions, tables, self.invoke, self._streams_client, self.region)
-        return self._pump.pump()
-
-    def pump_queues(self) -> int:
-        """Delivers waiting SQS messages to their functions (local/queues.py)."""
-        from local.queues import QueuePump, queue_subscriptions
-
-        with self._pump_lock:
-            if self._queue_pump is None:
-                subscriptions = queue_subscriptions(self.template, self.parameters)
-                if not subscriptions:
-                    return 0
-                self._ensure_environment()
-                urls = {s.queue_id: self.resources[s.queue_id] for s in subscriptions}
-                self._queue_pump = QueuePump(subscriptions, urls, self.invoke, self._sqs_client)
-        return self._queue_pump.pump()
-
-    def pump_buckets(self) -> int:
-        """Delivers new objects' Object Created events to their functions (local/buckets.py)."""
-        from local.buckets import BucketPump, bucket_subscriptions
-
-        with self._pump_lock:
-            if self._bucket_pump is None:
-                subscriptions = bucket_subscriptions(self.template, self.parameters)
-                if not subscriptions:
-                    return 0
-                self._ensure_environment()
-                names = {s.bucket_id: self.resources[s.bucket_id] for s in subscriptions}
-                self._bucket_pump = BucketPump(
-                    subscriptions, names, self.invoke, self._s3_client, self.region
-                )
-        return int(self._bucket_pump.pump())
-
-    def _s3_client(self) -> Any:
-        import boto3
-
-        return boto3.client("s3", region_name=self.region, endpoint_url=self.aws_endpoint)
-
-    def _sqs_client(self) -> Any:
-        import boto3
-
-        return boto3.client("sqs", region_name=self.region, endpoint_url=self.aws_endpoint)
-
-    def _streams_client(self) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        # Account-based endpoints (<account>.streams-ddb...) are not emulated: the classic one is.
-        endpoint = self.aws_endpoint or f"https://streams.dynamodb.{self.region}.amazonaws.com"
-        return boto3.client(
-            "dynamodbstreams",
-            region_name=self.region,
-            endpoint_url=self.dynamodb_endpoint or endpoint,
-            config=Config(retries={"mode": "standard", "total_max_attempts": 3}),
-        )
 
     def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
         """Invokes a function as Lambda would (its container, its lock): the handler's result."""
