@@ -17,6 +17,25 @@ from bench.capacity import item_size
 from bench.harness import REGION, Stack
 
 
+def _record(event_name: str, keys: dict[str, Any], image_name: str, image: dict[str, Any]) -> dict[str, Any]:
+    """A stream record of the table (NEW_AND_OLD_IMAGES) carrying one image."""
+    return {
+        "eventID": uuid.uuid4().hex,
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": {
+            "ApproximateCreationDateTime": int(time.time()),
+            "Keys": keys,
+            image_name: image,
+            "SequenceNumber": f"{time.time_ns() // 1000:021d}",
+            "SizeBytes": item_size(image),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+
+
 def subscribed(stack: Stack, function_id: str) -> bool:
     """Whether the template subscribes the function to a DynamoDB stream."""
     from local.streams import stream_subscriptions
@@ -45,19 +64,7 @@ def change_insert(stack: Stack, function_id: str, agenda_id: str) -> dict[str, A
     item = answer["Items"][0]
     stream_arn = client.describe_table(TableName=table)["Table"].get("LatestStreamArn", "")
     record = {
-        "eventID": uuid.uuid4().hex,
-        "eventName": "INSERT",
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
-        "dynamodb": {
-            "ApproximateCreationDateTime": int(time.time()),
-            "Keys": {"pk": item["pk"], "sk": item["sk"]},
-            "NewImage": item,
-            "SequenceNumber": f"{time.time_ns() // 1000:021d}",
-            "SizeBytes": item_size(item),
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
+        **_record("INSERT", {"pk": item["pk"], "sk": item["sk"]}, "NewImage", item),
         "eventSourceARN": stream_arn,
     }
     for subscription in stream_subscriptions(stack.template):
@@ -112,21 +119,10 @@ def expired_upload(stack: Stack, function_id: str) -> dict[str, Any]:
 
     upload_id = "upl_01JQ0000000000000000000000"
     keys = {"pk": {"S": f"UPLOAD#{upload_id}"}, "sk": {"S": "UPLOAD"}}
+    old = {**keys, "id": {"S": upload_id}, "purpose": {"S": "agenda_icon"}}
     record = {
-        "eventID": uuid.uuid4().hex,
-        "eventName": "REMOVE",
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
+        **_record("REMOVE", keys, "OldImage", old),
         "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
-        "dynamodb": {
-            "ApproximateCreationDateTime": int(time.time()),
-            "Keys": keys,
-            "OldImage": {**keys, "id": {"S": upload_id}, "purpose": {"S": "agenda_icon"}},
-            "SequenceNumber": f"{time.time_ns() // 1000:021d}",
-            "SizeBytes": 120,
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
     }
     for subscription in stream_subscriptions(stack.template):
         if subscription.function_id == function_id and any(matches(p, record) for p in subscription.patterns):

@@ -162,3 +162,17 @@ def log_delivery(agenda_id: str, webhook_id: str, event_type: str = "agenda.upda
         "created_at": iso(now),
         "updated_at": iso(now),
     }
+
+
+def subscribe(
+    api: Any, owner: dict[str, Any], agenda: dict[str, Any], url: str, events: Any = ("*",)
+) -> dict[str, Any]:
+    """A webhook subscription of ``agenda`` to ``url`` (with its secret), made by ``owner``."""
+    created = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/webhooks",
+        json_body={"url": url, "events": list(events)},
+        headers=owner["headers"],
+    )
+    assert created.status == 201, created.body
+    return dict(created.json())

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from tests.builders import add_member, create_agenda, sign_up
+from tests.builders import add_member, agenda_body, create_agenda, sign_up
 from tests.images import png
 
 
@@ -92,13 +92,7 @@ def test_an_agenda_icon_is_taken_replaced_and_the_old_one_released(api, aws):
     created = api.request(
         "POST",
         "/v1/agendas",
-        json_body={
-            "name": "Iconic",
-            "start_at": "2027-03-10",
-            "duration": 1,
-            "timezone": "UTC",
-            "icon": first,
-        },
+        json_body=agenda_body(icon=first),
         headers=owner["headers"],
     )
     replaced = api.request(
@@ -140,13 +134,7 @@ def test_an_icon_sent_as_a_url_or_an_unknown_id_is_refused(api, aws):
     unknown = api.request(
         "POST",
         "/v1/agendas",
-        json_body={
-            "name": "Iconic",
-            "start_at": "2027-03-10",
-            "duration": 1,
-            "timezone": "UTC",
-            "icon": "upl_01ARZ3NDEKTSV4RRFFQ69G5FAV",
-        },
+        json_body=agenda_body(icon="upl_01ARZ3NDEKTSV4RRFFQ69G5FAV"),
         headers=owner["headers"],
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
-from tests.builders import create_agenda, create_session, sign_up
+from tests.builders import create_agenda, create_session, sign_up, subscribe
 from tests.receivers import queued
 
 
@@ -24,13 +24,7 @@ def _subscribed(api: Any, receivers: Any, status: int, events: list[str]) -> tup
     owner = sign_up(api)
     receiver = receivers(status)
     agenda = create_agenda(api, owner)
-    hook = api.request(
-        "POST",
-        f"/v1/agendas/{agenda['id']}/webhooks",
-        json_body={"url": receiver.url, "events": events},
-        headers=owner["headers"],
-    ).json()
-    return owner, receiver, agenda, hook
+    return owner, receiver, agenda, subscribe(api, owner, agenda, receiver.url, events)
 
 
 def _deliver(api: Any, records: list[dict[str, Any]]) -> Any:

@@ -14,21 +14,10 @@ from typing import Any
 import boto3
 from standardwebhooks.webhooks import Webhook
 
-from tests.builders import create_agenda, create_session, sign_up
+from tests.builders import create_agenda, create_session, sign_up, subscribe
 from tests.receivers import RawReceiver, queued
 
 PATIENCE_SECONDS = 60.0  # a generous bound on waiting for what must happen
-
-
-def _subscribe(api: Any, owner: dict[str, Any], agenda: dict[str, Any], url: str) -> dict[str, Any]:
-    created = api.request(
-        "POST",
-        f"/v1/agendas/{agenda['id']}/webhooks",
-        json_body={"url": url, "events": ["*"]},
-        headers=owner["headers"],
-    )
-    assert created.status == 201, created.body
-    return dict(created.json())
 
 
 def _change_records(table: str, agenda_id: str) -> list[dict[str, Any]]:
@@ -59,7 +48,7 @@ def test_a_thousand_duplicate_stream_and_queue_deliveries_deliver_each_event_onc
 ):
     owner, receiver = sign_up(api), loopback_receivers(204)
     agenda = create_agenda(api, owner)
-    hook = _subscribe(api, owner, agenda, receiver.url)
+    hook = subscribe(api, owner, agenda, receiver.url)
     for n in range(5):
         create_session(api, owner, agenda["id"], title=f"Talk {n}")
     originals = queued(aws["WebhookDeliveriesQueue"])  # what the stream's first delivery queued
@@ -111,8 +100,8 @@ def test_misbehaving_receivers_hold_up_no_other_endpoint_and_are_logged_as_failu
     for server in bad.values():
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        hooks = {name: _subscribe(api, owner, agenda, server.url) for name, server in bad.items()}
-        hooks["good"] = _subscribe(api, owner, agenda, good.url)
+        hooks = {name: subscribe(api, owner, agenda, server.url) for name, server in bad.items()}
+        hooks["good"] = subscribe(api, owner, agenda, good.url)
         create_session(api, owner, agenda["id"])
         messages = queued(aws["WebhookDeliveriesQueue"])
         outcome: dict[str, Any] = {}
@@ -167,7 +156,7 @@ def test_no_secret_of_a_rotated_endpoint_reaches_a_log(api, aws, loopback_receiv
     caplog.set_level(logging.INFO)  # the template's level (library DEBUG logs carry wire data)
     owner, receiver = sign_up(api), loopback_receivers(500)
     agenda = create_agenda(api, owner)
-    hook = _subscribe(api, owner, agenda, receiver.url)
+    hook = subscribe(api, owner, agenda, receiver.url)
     base = f"/v1/agendas/{agenda['id']}/webhooks/{hook['id']}"
     rotated = api.request("POST", f"{base}/rotate-secret", headers=owner["headers"]).json()
     create_session(api, owner, agenda["id"])

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.builders import add_member, create_agenda, create_session, sign_up
+from tests.builders import add_member, create_agenda, create_session, sign_up, subscribe
 
 
 def _hooked(api: Any, receivers: Any, status: int = 204, events: tuple[str, ...] = ("*",)) -> tuple[Any, ...]:
@@ -19,13 +19,7 @@ def _hooked(api: Any, receivers: Any, status: int = 204, events: tuple[str, ...]
     owner = sign_up(api)
     receiver = receivers(status)
     agenda = create_agenda(api, owner)
-    hook = api.request(
-        "POST",
-        f"/v1/agendas/{agenda['id']}/webhooks",
-        json_body={"url": receiver.url, "events": list(events)},
-        headers=owner["headers"],
-    ).json()
-    return owner, receiver, agenda, hook
+    return owner, receiver, agenda, subscribe(api, owner, agenda, receiver.url, events)
 
 
 def _base(agenda: dict[str, Any], hook: dict[str, Any]) -> str:
