@@ -137,9 +137,7 @@ def _write(
             tx.remove("item", record, condition=item_condition)
         else:
             tx.put("item", record, condition=item_condition)
-            photo = getattr(record, "photo", None)
-            if photo:
-                upload_references.reference(tx, caller, "photo", str(photo), str(record.id))
+            upload_references.reference_shown(tx, caller, record)
         for pointer, ref_kind, ref_id in kind.references(references_of or {}):
             tx.check(
                 pointer,

@@ -60,6 +60,14 @@ def reference(tx: Transaction, caller: Caller, field: str, upload_id: str, item_
     )
 
 
+def reference_shown(tx: Transaction, caller: Caller, item: Any) -> None:
+    """References every image the item being written shows (a speaker's photo)."""
+    for field in PURPOSES:
+        value = getattr(item, field, None)
+        if value:
+            reference(tx, caller, field, str(value), str(item.id))
+
+
 def refused(failure: TransactionFailed) -> ValidationFailed | None:
     """The 422 for a reference that did not hold, or None when none failed."""
     failed = sorted(name for name in failure.failed if name.lstrip("/") in PURPOSES)
