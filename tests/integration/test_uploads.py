@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -71,9 +72,12 @@ def test_a_presigned_post_pins_the_key_the_type_and_the_exact_length(api, aws):
     assert {"Content-Type": "image/png"} in conditions
     assert ["content-length-range", 1234, 1234] in conditions
     assert upload["fields"]["key"] == f"incoming/{body['id']}"
-    assert policy["expiration"] <= body["expires_at"].replace(".000Z", "Z") or policy[
-        "expiration"
-    ].startswith(body["expires_at"][:16])
+    # The policy's own expiry is the one the answer states (signed a moment apart, in whole seconds).
+    signed_until = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    stated_until = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    created = datetime.fromisoformat(body["created_at"].replace("Z", "+00:00"))
+    assert abs((signed_until - stated_until).total_seconds()) < 2
+    assert (stated_until - created).total_seconds() == 600  # 10 minutes
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAtt
 from agenda_core.db.base import TableItem
 
 UPLOAD_SK = "UPLOAD"
+UNREFERENCED_SECONDS = 24 * 60 * 60  # an upload nothing references expires a day later
 INCOMING_PREFIX = "incoming/"
 MEDIA_PREFIX = "v1/media/"  # the URL's path is the key: a CDN could serve the bucket as is
 IMPORTS_PREFIX = "imports/"
@@ -54,3 +55,8 @@ class UploadRecord(TableItem, discriminator="upload"):
     expires_at = UnicodeAttribute()  # when the presigned POST stops working
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+    def expired(self, now: int) -> bool:
+        """Past its TTL (``now`` in epoch seconds): DynamoDB's TTL deletes late, and an item past
+        it is gone already as far as anyone can tell."""
+        return self.ttl is not None and int(self.ttl) <= now

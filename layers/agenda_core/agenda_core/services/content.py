@@ -54,7 +54,7 @@ from agenda_core.services.content_diagnosis import (
     outside_days,
     role_error,
 )
-from agenda_core.services.content_kinds import KINDS, SESSIONS, ContentKind, values_of, without_empty
+from agenda_core.services.content_kinds import KINDS, SESSIONS, ContentKind, change_state, without_empty
 from agenda_core.services.content_reads import written
 
 # Every write is pinned to the agenda's version (db/commits.py); one that loses a race reads
@@ -129,7 +129,7 @@ def _write(
         kind.name,
         record.id,
         commits.DELETED if remove else commits.UPSERTED,
-        None if remove else _state(record),
+        None if remove else change_state(record),
         what="created" if creating else "",
     )
     with commits.commit(base.id, int(base.version), change, actions=actions, condition=condition) as tx:
@@ -150,14 +150,6 @@ def _write(
     if count_change:
         setattr(base, kind.count_name, int(getattr(base, kind.count_name) or 0) + count_change)
     remember(base)
-
-
-def _state(record: ContentRecord) -> dict[str, Any]:
-    """What the change log keeps of an item: its attributes, without the table's bookkeeping."""
-    return {name: value for name, value in values_of(record).items() if name not in _KEYS}
-
-
-_KEYS = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl"})
 
 
 # --- create, replace, update, delete ---------------------------------------------------------

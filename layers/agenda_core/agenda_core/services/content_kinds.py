@@ -133,6 +133,13 @@ def values_of(record: ContentRecord) -> dict[str, Any]:
     return decode_item(record.serialize())
 
 
+def change_state(record: ContentRecord) -> dict[str, Any]:
+    """What the change log keeps of an item (db/commits.py): its attributes, without the table's
+    bookkeeping."""
+    return {name: value for name, value in values_of(record).items() if name not in _TABLE_KEYS}
+
+
+_TABLE_KEYS = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl"})
 _BOOKKEEPING = frozenset(
     {"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl", "id", "revision", "created_at", "updated_at"}
 )

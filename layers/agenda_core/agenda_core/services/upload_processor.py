@@ -94,7 +94,7 @@ def on_object_created(key: str) -> str:
     upload_id = key.removeprefix(INCOMING_PREFIX)
     with storage_errors():
         record = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK, consistent=True)
-    if record is None or (record.ttl is not None and int(record.ttl) <= int(utcnow().timestamp())):
+    if record is None or record.expired(int(utcnow().timestamp())):
         upload_storage.delete(key)
         return "deleted"
     if record.status != "pending":

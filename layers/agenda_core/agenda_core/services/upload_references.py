@@ -30,13 +30,12 @@ from agenda_core.db.transactions import (
     storage_errors,
     transaction,
 )
-from agenda_core.db.upload_records import UPLOAD_SK, UploadRecord, upload_pk
+from agenda_core.db.upload_records import UNREFERENCED_SECONDS, UPLOAD_SK, UploadRecord, upload_pk
 from agenda_core.errors import FieldError, ValidationFailed
 from agenda_core.schemas.auth import Caller
 
 # field -> the upload purpose it takes
 PURPOSES = {"icon": "agenda_icon", "photo": "speaker_photo"}
-UNREFERENCED_SECONDS = 24 * 60 * 60
 
 
 def referrer(item_id: str, field: str) -> str:

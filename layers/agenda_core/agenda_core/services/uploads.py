@@ -14,7 +14,14 @@ from typing import Any
 from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.transactions import storage_errors
-from agenda_core.db.upload_records import UPLOAD_SK, UploadRecord, incoming_key, stored_key, upload_pk
+from agenda_core.db.upload_records import (
+    UNREFERENCED_SECONDS,
+    UPLOAD_SK,
+    UploadRecord,
+    incoming_key,
+    stored_key,
+    upload_pk,
+)
 from agenda_core.errors import FieldError, NotFound, ValidationFailed
 from agenda_core.integrations import upload_storage
 from agenda_core.schemas.auth import Caller
@@ -22,7 +29,6 @@ from agenda_core.schemas.uploads import MAX_BYTES, TYPES_FOR, UploadCreate, Uplo
 from agenda_core.services.links import media_url
 
 _NOT_FOUND = "No upload of yours has this id."
-UNREFERENCED_SECONDS = 24 * 60 * 60  # an upload nothing references expires after a day
 
 
 def _check(data: UploadCreate) -> None:
@@ -92,14 +98,9 @@ def read_upload(caller: Caller, upload_id: str, base_url: str) -> UploadPublic:
         raise NotFound(_NOT_FOUND)
     with storage_errors():
         record = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK, consistent=True)
-    if record is None or record.owner_id != caller.user_id or _expired(record):
+    if record is None or record.owner_id != caller.user_id or record.expired(int(utcnow().timestamp())):
         raise NotFound(_NOT_FOUND)
     return UploadPublic(**public(record, base_url))
-
-
-def _expired(record: UploadRecord) -> bool:
-    # DynamoDB's TTL deletes late: an item past it is gone already as far as anyone can tell.
-    return record.ttl is not None and int(record.ttl) <= int(utcnow().timestamp())
 
 
 def media_link(upload_id: str) -> str:
@@ -109,6 +110,11 @@ def media_link(upload_id: str) -> str:
         raise NotFound("No image has this id.")
     with storage_errors():
         record = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK)
-    if record is None or record.status != "ready" or record.purpose == "schedule_import" or _expired(record):
+    if (
+        record is None
+        or record.status != "ready"
+        or record.purpose == "schedule_import"
+        or record.expired(int(utcnow().timestamp()))
+    ):
         raise NotFound("No image has this id.")
     return upload_storage.presigned_get(stored_key(upload_id, record.purpose))
