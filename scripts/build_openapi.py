@@ -140,6 +140,10 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
     ),
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": (*_READ, 401, 403, 404, 409),
     # 422: a type or size the purpose does not take; 403: a read-only API token.
+    # 422 unknown_upload: not a ready schedule upload of the caller's; 409: Idempotency-Key in use.
+    "POST /v1/agendas/{agenda_id}/imports": (*_WRITE, 401, 403, 404, 409),
+    "GET /v1/agendas/{agenda_id}/imports": (*_READ, 401, 403, 404),  # 400: a bad cursor
+    "GET /v1/agendas/{agenda_id}/imports/{import_id}": (*_READ, 401, 403, 404),
     "POST /v1/uploads": (*_WRITE, 401, 403, 409),
     "GET /v1/uploads/{upload_id}": (*_READ, 401, 404),  # 404: absent, expired or someone else's
     "GET /v1/media/{upload_id}": (*_READ, 404),  # 404: no ready image has this id

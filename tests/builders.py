@@ -176,3 +176,27 @@ def subscribe(
     )
     assert created.status == 201, created.body
     return dict(created.json())
+
+
+def ready_file(
+    api: Any, aws: dict[str, str], who: dict[str, Any], data: bytes, content_type: str, purpose: str
+) -> dict[str, Any]:
+    """An upload of ``who``'s, asked for, stored as the presigned POST would store it, and checked
+    (``pump_buckets``): ready, or rejected with its reason."""
+    import boto3
+
+    created = api.request(
+        "POST",
+        "/v1/uploads",
+        json_body={"purpose": purpose, "content_type": content_type, "content_length": len(data)},
+        headers=who["headers"],
+    )
+    assert created.status == 201, created.body
+    fields = created.json()["upload"]["fields"]
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=aws["UploadBucket"], Key=fields["key"], Body=data, ContentType=content_type
+    )
+    api.pump_buckets()
+    read = api.request("GET", f"/v1/uploads/{created.json()['id']}", headers=who["headers"])
+    assert read.status == 200, read.body
+    return dict(read.json())

@@ -43,6 +43,7 @@ API_TOKEN_PLACEHOLDER = "tok_01JQ0000000000000000000000"
 WEBHOOK_PLACEHOLDER = "whk_01JQ0000000000000000000000"
 DELIVERY_PLACEHOLDER = "msg_01JQ0000000000000000000000"
 UPLOAD_PLACEHOLDER = "upl_01JQ0000000000000000000000"
+IMPORT_PLACEHOLDER = "imp_01JQ0000000000000000000000"
 # Agenda content (API.md §4): plural -> (singular, the placeholder of an item's id). The item is
 # made first by its resource's create event (sessions/create_session.json's body, and so on);
 # a list event gets one such item too, so its answer is not an empty list.
@@ -106,6 +107,9 @@ EXPECTED_STATUS: dict[str, int] = {
     "webhooks/list_webhook_deliveries.json": 200,
     "webhooks/redeliver_webhook_delivery.json": 202,
     "webhooks/ping_webhook.json": 202,
+    "imports/create_import.json": 202,
+    "imports/list_imports.json": 200,
+    "imports/get_import.json": 200,
     "uploads/create_upload.json": 201,
     "uploads/get_upload.json": 200,
     "uploads/get_media.json": 302,
@@ -345,6 +349,23 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
         made["upload"] = ready_upload(gateway, account)
         event["path"] = event["path"].replace(UPLOAD_PLACEHOLDER, made["upload"]["id"])
         event["pathParameters"]["upload_id"] = made["upload"]["id"]
+    if name.startswith("imports/"):
+        # A ready schedule file of the account's; an import of it for the reads.
+        made["upload"] = ready_upload(gateway, account, SCHEDULE_FILE, "application/json", "schedule_import")
+        if event["body"]:
+            event["body"] = event["body"].replace(UPLOAD_PLACEHOLDER, made["upload"]["id"])
+        if name != "imports/create_import.json":
+            started = gateway.request(
+                "POST",
+                f"/v1/agendas/{made['agenda']['id']}/imports",
+                json_body={"upload_id": made["upload"]["id"]},
+                headers=account.headers,
+            )
+            assert started.status == 202, started.body
+            made["import"] = started.json()
+            event["path"] = event["path"].replace(IMPORT_PLACEHOLDER, made["import"]["id"])
+            if "import_id" in (event["pathParameters"] or {}):
+                event["pathParameters"]["import_id"] = made["import"]["id"]
     plural = name.split("/")[0]
     if plural in CONTENT and (name == f"{plural}/list_{plural}.json" or CONTENT[plural][1] in event["path"]):
         made["item"] = create_content(gateway, account, made["agenda"]["id"], plural)
@@ -362,29 +383,42 @@ def prepared(name: str, gateway: Any, account: Account) -> tuple[dict[str, Any],
             WEBHOOK_PLACEHOLDER,
             DELIVERY_PLACEHOLDER,
             UPLOAD_PLACEHOLDER,
+            IMPORT_PLACEHOLDER,
             *CONTENT_PLACEHOLDERS,
         )
     )
     return event, made
 
 
-def ready_upload(gateway: Any, account: Account) -> dict[str, Any]:
-    """A ready speaker photo of the account's: asked for, stored and checked."""
+# A schedule file for the import events: one conference, no events (the import has nothing to do).
+SCHEDULE_FILE = json.dumps(
+    {"schedule": {"conference": {"acronym": "events", "title": "Events", "start": "2026-09-14", "days": []}}}
+).encode()
+
+
+def ready_upload(
+    gateway: Any,
+    account: Account,
+    data: bytes | None = None,
+    content_type: str = "image/png",
+    purpose: str = "speaker_photo",
+) -> dict[str, Any]:
+    """A ready upload of the account's (a speaker photo unless told): asked for, stored, checked."""
     import boto3
 
     from tests.images import png
 
-    image = png()
+    data = png() if data is None else data
     created = gateway.request(
         "POST",
         "/v1/uploads",
-        json_body={"purpose": "speaker_photo", "content_type": "image/png", "content_length": len(image)},
+        json_body={"purpose": purpose, "content_type": content_type, "content_length": len(data)},
         headers=account.headers,
     ).json()
     fields = created["upload"]["fields"]
     bucket = gateway.resources["UploadBucket"]
     boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=bucket, Key=fields["key"], Body=image, ContentType="image/png"
+        Bucket=bucket, Key=fields["key"], Body=data, ContentType=content_type
     )
     gateway.pump_buckets()
     return dict(gateway.request("GET", f"/v1/uploads/{created['id']}", headers=account.headers).json())

@@ -72,6 +72,10 @@ OPERATIONS: dict[str, Rule] = {
     "webhooks.redeliver": Rule("required", WRITE, EDITORS),
     "webhooks.ping": Rule("required", WRITE, EDITORS),
     # Uploads (API.md §6): a signed-in user's own files; ready images are public by their id.
+    # Imports (API.md §8): editors sync the agenda with a schedule file; members see what ran.
+    "imports.create": Rule("required", WRITE, EDITORS),
+    "imports.list": Rule("required", READ, ANY_MEMBER),
+    "imports.read": Rule("required", READ, ANY_MEMBER),
     "uploads.create": Rule("required", WRITE),
     "uploads.read": Rule("required", READ),
     "media.read": Rule("none"),
@@ -124,6 +128,9 @@ ROUTES: dict[str, str] = {
         "webhooks.redeliver"
     ),
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": "webhooks.ping",
+    "POST /v1/agendas/{agenda_id}/imports": "imports.create",
+    "GET /v1/agendas/{agenda_id}/imports": "imports.list",
+    "GET /v1/agendas/{agenda_id}/imports/{import_id}": "imports.read",
     "POST /v1/uploads": "uploads.create",
     "GET /v1/uploads/{upload_id}": "uploads.read",
     "GET /v1/media/{upload_id}": "media.read",

@@ -111,17 +111,36 @@ def commit(
     adds the agenda's move to ``base + 1`` (with ``actions`` and ``condition``) and the change
     record, and commits. Raises ``TransactionFailed`` ("agenda" when the agenda is not at
     ``base`` or ``condition`` fails; "change" cannot fail unless ``base`` was wrong)."""
+    with commit_changes(agenda_id, base, [change], actions=actions, condition=condition) as tx:
+        yield tx
+
+
+@contextmanager
+def commit_changes(
+    agenda_id: str,
+    base: int,
+    changes: Sequence[Change],
+    *,
+    actions: Sequence[Action] = (),
+    condition: Condition | None = None,
+) -> Iterator[Transaction]:
+    """Several changes in one transaction (an import's batch): versions ``base + 1`` to
+    ``base + len(changes)``, one change record each, in the order given; the agenda moves to the
+    last. The same guarantees as ``commit``: all of them or none, gap-free."""
+    assert changes, "a commit records at least one change"
     at = iso(utcnow())
     pinned = TableItem.pk.exists() & (AgendaRecord.version == base)
+    top = base + len(changes)
     with transaction() as tx:
         yield tx
         tx.change(
             "agenda",
             _agenda_key(agenda_id),
-            actions=[AgendaRecord.version.set(base + 1), AgendaRecord.changed_at.set(at), *actions],
+            actions=[AgendaRecord.version.set(top), AgendaRecord.changed_at.set(at), *actions],
             condition=pinned & condition if condition is not None else pinned,
         )
-        _log(tx, agenda_id, base + 1, change, at)
+        for offset, change in enumerate(changes, start=1):
+            _log(tx, agenda_id, base + offset, change, at)
 
 
 @contextmanager

@@ -10,6 +10,8 @@ so a write never needs to read the item to know its new ETag.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -28,6 +30,10 @@ class ContentRecord(TableItem):
     revision = NumberAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # Where an import found it (services/schedule_sync.py), e.g. "event:<guid>": what the next
+    # import of the same schedule matches it by. Content made through the API has none, and no
+    # import touches it. No request writes it, and a PUT keeps it (services/content.py).
+    source = UnicodeAttribute(null=True)
 
 
 class SessionRecord(ContentRecord, discriminator="session"):
@@ -79,3 +85,15 @@ class CategoryRecord(ContentRecord, discriminator="category"):
     description = UnicodeAttribute(null=True)
     color = UnicodeAttribute(null=True)
     position = NumberAttribute(null=True)
+
+
+def replacement(record: ContentRecord) -> list[Any]:
+    """A PUT as update actions: every attribute the kind declares set, or removed when absent, but
+    ``source``, which no request writes: an imported item edited through the API keeps it, so the
+    next import of its schedule still finds it instead of adding a twin."""
+    values = record.attribute_values
+    return [
+        attribute.set(values[name]) if values.get(name) is not None else attribute.remove()
+        for name, attribute in type(record).get_attributes().items()
+        if not (attribute.is_hash_key or attribute.is_range_key or name == "source")
+    ]

@@ -14,6 +14,7 @@ PREFIXES = {
     "user": "usr",
     "token": "tok",
     "upload": "upl",
+    "import": "imp",
     "webhook": "whk",
     "message": "msg",  # a webhook delivery: the Standard Webhooks message id
 }

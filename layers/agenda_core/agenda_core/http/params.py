@@ -22,6 +22,7 @@ WebhookId = Annotated[str, Path(pattern=prefixed_id_pattern("whk"), description=
 UploadIdParam = Annotated[
     str, Path(pattern=prefixed_id_pattern("upl"), description="An upload id (`upl_…`).")
 ]
+ImportId = Annotated[str, Path(pattern=prefixed_id_pattern("imp"), description="An import id (`imp_…`).")]
 DeliveryId = Annotated[
     str, Path(pattern=prefixed_id_pattern("msg"), description="A delivery's id (`msg_…`, its `webhook-id`).")
 ]

@@ -28,7 +28,7 @@ from pynamodb.expressions.condition import Condition
 
 from agenda_core.db import commits, keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.content_records import ContentRecord
+from agenda_core.db.content_records import ContentRecord, replacement
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import TransactionFailed
@@ -116,6 +116,7 @@ def _write(
     references_of: Mapping[str, Any] | None = None,
     remove: bool = False,
     creating: bool = False,
+    replacing: bool = False,
 ) -> None:
     """One commit (db/commits.py) on the agenda's version ``base.version``: the item, the agenda's
     counter, a check that every referenced id exists in the agenda, and the change record. On
@@ -136,7 +137,10 @@ def _write(
         if remove:
             tx.remove("item", record, condition=item_condition)
         else:
-            tx.put("item", record, condition=item_condition)
+            if replacing:  # a PUT: an update, so that what no request writes stays (``source``)
+                tx.change("item", record, actions=replacement(record), condition=item_condition)
+            else:
+                tx.put("item", record, condition=item_condition)
             upload_references.reference_shown(tx, caller, record)
         for pointer, ref_kind, ref_id in kind.references(references_of or {}):
             tx.check(
@@ -276,6 +280,7 @@ def replace_item(
         item_condition=_revision_condition(versions),
         agenda_condition=_window_condition(fields) if kind is SESSIONS else None,
         references_of=fields,
+        replacing=True,
     )
     return written(kind, record, committed, base_url)
 
