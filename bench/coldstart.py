@@ -27,6 +27,7 @@ from bench.stream_event import (
     change_insert,
     delivery_message,
     expired_upload,
+    import_insert,
     queue_subscribed,
     subscribed,
 )
@@ -51,6 +52,7 @@ REPRESENTATIVE: dict[str, Callable[[SeedData], Request]] = {
     "AuthFunction": lambda d: ("POST", "/v1/auth/token", {}, {"email": d.user_email, "password": PASSWORD}),
     "HealthFunction": lambda d: ("GET", "/v1/health", {}, None),
     "DocsFunction": lambda d: ("GET", "/v1/openapi.json", {}, None),
+    "ImportsFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}/imports", d.auth(), None),
     "UploadsFunction": lambda d: (
         "POST",
         "/v1/uploads",
@@ -198,9 +200,13 @@ def targets(stack: Stack, data: SeedData, pycache: Path, site: Path | None) -> l
                 event = change_insert(stack, function_id, data.agenda_id)
                 sort_key = event["Records"][0]["dynamodb"]["Keys"]["sk"]["S"]
                 shown = f"stream batch: 1 INSERT of CHANGES#<agenda_id> {sort_key}"
-            except LookupError:  # not a change-log consumer: the upload side's
-                event = expired_upload(stack, function_id)
-                shown = "stream batch: 1 REMOVE of an expired upload (its files deleted)"
+            except LookupError:  # not a change-log consumer: the upload side's, or the imports'
+                try:
+                    event = expired_upload(stack, function_id)
+                    shown = "stream batch: 1 REMOVE of an expired upload (its files deleted)"
+                except LookupError:
+                    event = import_insert(stack, function_id, data.agenda_id)
+                    shown = "stream batch: 1 INSERT of an import item (no such import: skipped)"
         elif queue_subscribed(stack, function_id):
             event = delivery_message(data.agenda_id)
             shown = "queue batch: 1 delivery message for an endpoint deleted since"

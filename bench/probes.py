@@ -266,7 +266,7 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
     ]
     from bench.probes_webhooks import webhook_probes  # imports this module: not at the top
 
-    return found + webhook_probes(agenda, auth) + _upload_probes(auth)
+    return found + webhook_probes(agenda, auth) + _upload_probes(auth) + _import_probes(agenda, auth)
 
 
 def _upload_probes(auth: dict[str, str]) -> list[Probe]:
@@ -278,6 +278,41 @@ def _upload_probes(auth: dict[str, str]) -> list[Probe]:
         Probe("POST /v1/uploads", "write", "POST", "/v1/uploads", 201, body, auth, remember="upload"),
         Probe("GET /v1/uploads/{upload_id}", "read", "GET", "/v1/uploads/{new}", 200, **mine),
         Probe("GET /v1/media/{upload_id}, pending", "read", "GET", "/v1/media/{new}", 404, new_key="upload"),
+    ]
+
+
+def _import_probes(agenda: str, auth: dict[str, str]) -> list[Probe]:
+    """Imports (API.md §8): asking is one transaction (here refused: the upload is still pending,
+    a 422 from the transaction's own check); one import is one BatchGetItem; the list reads the
+    agenda apart from its imports (docs/design.md)."""
+    return [
+        Probe(
+            "POST /v1/agendas/{id}/imports, upload pending",
+            "write",
+            "POST",
+            f"{agenda}/imports",
+            422,
+            {"upload_id": "{new}"},
+            auth,
+            new_key="upload",
+        ),
+        Probe(
+            "GET /v1/agendas/{id}/imports/{import_id}, unknown",
+            "read",
+            "GET",
+            f"{agenda}/imports/imp_01JQ0000000000000000000000",
+            404,
+            headers=auth,
+        ),
+        _documented(
+            "GET /v1/agendas/{id}/imports",
+            "GET",
+            f"{agenda}/imports",
+            200,
+            ("GetItem", "Query"),
+            "imports live apart from the agenda's partition; the GetItem is the permission check",
+            headers=auth,
+        ),
     ]
 
 

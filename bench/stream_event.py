@@ -128,3 +128,18 @@ def expired_upload(stack: Stack, function_id: str) -> dict[str, Any]:
         if subscription.function_id == function_id and any(matches(p, record) for p in subscription.patterns):
             return {"Records": [record]}
     raise LookupError(f"{function_id}'s FilterCriteria would not deliver an upload's REMOVE")
+
+
+def import_insert(stack: Stack, function_id: str, agenda_id: str) -> dict[str, Any]:
+    """{"Records": [the INSERT of an import item]}, as the table's stream reports a POST
+    .../imports (the run finds no such import and stops). Raises LookupError when the function's
+    filter would not let it through."""
+    from local.streams import matches, stream_subscriptions
+
+    import_id = "imp_01JQ0000000000000000000000"
+    keys = {"pk": {"S": f"IMPORTS#{agenda_id}"}, "sk": {"S": f"IMPORT#{import_id}"}}
+    record = _record("INSERT", keys, "NewImage", {**keys, "id": {"S": import_id}, "status": {"S": "pending"}})
+    for subscription in stream_subscriptions(stack.template):
+        if subscription.function_id == function_id and any(matches(p, record) for p in subscription.patterns):
+            return {"Records": [record]}
+    raise LookupError(f"{function_id}'s FilterCriteria would not deliver an import's INSERT")

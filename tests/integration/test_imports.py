@@ -243,16 +243,21 @@ def test_days_outside_the_agenda_are_refused_unless_asked_to_adjust(api, aws, ow
 
     refused = run_import(api, aws, owner, short["id"], document)
 
-    assert refused["status"] == "done"
-    assert refused["report"]["created"]["sessions"] == 12  # the first day's
-    assert refused["report"]["refused"]["sessions"] == 24
-    assert any(fix.startswith("event skipped: 24 times") for fix in refused["report"]["fixes"]), refused
-    assert full(api, owner, short["id"])["duration"] == 1  # not moved without being asked
+    # Refused for its input: nothing imported, the report says why, the agenda is not moved.
+    assert (refused["status"], refused["error"]["code"]) == ("failed", "outside_agenda_days")
+    assert "adjust_days" in refused["error"]["detail"]
+    assert refused["report"]["refused"]["sessions"] == 24  # all but the first day's 12
+    assert refused["report"]["created"] == dict.fromkeys(KINDS, 0)
+    assert any(
+        fix.startswith("event outside the agenda's days: 24 times") for fix in refused["report"]["fixes"]
+    )
+    assert full(api, owner, short["id"])["duration"] == 1
+    assert full(api, owner, short["id"])["sessions"] == []
 
     adjusted = run_import(api, aws, owner, short["id"], document, adjust_days=True)
 
     assert adjusted["status"] == "done", adjusted
-    assert adjusted["report"]["created"]["sessions"] == 24 and adjusted["report"]["refused"]["sessions"] == 0
+    assert adjusted["report"]["created"]["sessions"] == 36 and adjusted["report"]["refused"]["sessions"] == 0
     assert "agenda days moved from 2020-12-14 (1 days) to 2020-12-14 (3 days)" in adjusted["report"]["fixes"]
     assert len(full(api, owner, short["id"])["sessions"]) == 36
 
@@ -370,3 +375,51 @@ def test_an_import_handed_over_twice_runs_once(api, aws, owner, agenda):
 
     assert imports.run_import(agenda["id"], done["id"]) == "skipped"
     assert full(api, owner, agenda["id"])["version"] == version
+
+
+@pytest.mark.parametrize(
+    ("fixture", "zone", "first_day", "created"),
+    [
+        (
+            "pretalx-democon.json",
+            "UTC",
+            "2020-12-14",
+            {"venues": 2, "tracks": 2, "speakers": 27, "sessions": 36},
+        ),
+        (
+            "frab-camp2019.json",
+            "Europe/Berlin",
+            "2019-08-21",
+            {"venues": 2, "tracks": 7, "speakers": 90, "sessions": 79},
+        ),
+        ("pretalx-rc3.json", "UTC", "2020-12-27", {"venues": 5, "tracks": 5, "speakers": 56, "sessions": 48}),
+    ],
+)
+def test_the_real_fixtures_import_through_the_api_with_every_fix_reported(
+    api, aws, owner, fixture, zone, first_day, created
+):
+    from agenda_core.schemas.auth import session_caller
+    from agenda_core.services.schedule_import import import_schedule
+
+    document = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
+    one_day = create_agenda(api, owner, start_at=first_day, duration=1, timezone=zone)
+
+    done = run_import(api, aws, owner, one_day["id"], document, adjust_days=True)
+
+    assert done["status"] == "done", done
+    assert done["report"]["created"] == created
+    # The same fixes as an import into a new agenda notes, less what only a new agenda needs
+    # (its slug, its days), plus the days this import moved.
+    alone = import_schedule(session_caller(owner["user"]["id"]), document, "http://testserver")
+    about_the_agenda = (
+        "acronym ",
+        "slug ",
+        "duration extended",
+        "conference end",
+        "start moved",
+        "no readable",
+    )
+    expected = [fix for fix in alone.notes if not fix.startswith(about_the_agenda)]
+    fixes = [fix for fix in done["report"]["fixes"] if not fix.startswith(about_the_agenda)]
+    assert [fix for fix in fixes if not fix.startswith("agenda days moved")] == expected
+    assert any(fix.startswith("agenda days moved from") for fix in fixes) == (created["sessions"] > 0)

@@ -136,6 +136,15 @@ def sync(caller: Caller, agenda_id: str, source: Source, fixes: Fixes, report: S
             raise error
         plan = _Plan(agenda, items, fixes)
         writes = plan.writes(source)
+        if plan.outside:
+            plan.fixes_to(fixes)
+            report.add("refused", SESSIONS, plan.outside)
+            raise ImportRefused(
+                "outside_agenda_days",
+                f"{plan.outside} sessions fall outside the agenda's days ({agenda.start_at}, "
+                f"{int(agenda.duration)} days, {agenda.timezone}); nothing was imported. Widen the "
+                'days, or import again with "adjust_days": true.',
+            )
         try:
             _apply(caller, agenda, writes, report)
         except TransactionFailed:
@@ -176,6 +185,7 @@ class _Plan:
         self.ids: dict[str, str] = {}  # source key -> our id (found or new)
         self.unchanged: dict[ContentKind, int] = {}
         self.refused: dict[ContentKind, int] = {}
+        self.outside = 0  # sessions outside the agenda's days: the whole import is refused
         self.notes: list[tuple[str, str]] = []  # noted once the plan is the one applied
         self.fixes = fixes
 
@@ -268,9 +278,12 @@ class _Plan:
         except ValidationError as refused:
             return self._refuse(session, f"event skipped ({reason(refused)})")
         fields = without_empty(SESSIONS.to_storage(model.model_dump()))
-        errors = SESSIONS.check(fields) or outside_days(self.agenda, fields)
+        errors = SESSIONS.check(fields)
         if errors:
             return self._refuse(session, f"event skipped ({'; '.join(e.detail for e in errors)})")
+        if outside_days(self.agenda, fields):
+            self.outside += 1
+            return self._refuse(session, f"event outside the agenda's days ({session.fields['start_at']})")
         references = tuple((name, ref) for name, ref in (("venue", venue), ("track", track)) if ref) + tuple(
             ("speaker", ref) for ref in speakers
         )
