@@ -16,7 +16,6 @@ gc.disable()
 
 from typing import Any
 
-from agenda_core.db.import_records import IMPORTS_PK_PREFIX
 from agenda_core.observability import logger
 from agenda_core.services import imports
 
@@ -24,17 +23,15 @@ from agenda_core.services import imports
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failed = []
     for record in event.get("Records") or []:
-        change = record.get("dynamodb") or {}
-        image = change.get("NewImage") or {}
-        pk = str((image.get("pk") or {}).get("S", ""))
-        if record.get("eventName") != "INSERT" or not pk.startswith(IMPORTS_PK_PREFIX):
+        asked = imports.asked_in(record)
+        if asked is None:
             continue
-        agenda_id, import_id = pk.removeprefix(IMPORTS_PK_PREFIX), str(image["id"]["S"])
+        agenda_id, import_id = asked
         try:
             imports.run_import(agenda_id, import_id)
         except Exception:  # noqa: BLE001 - retried by the stream from this record on
             logger.exception("import run failed", extra={"agenda_id": agenda_id, "import_id": import_id})
-            failed.append(str(change.get("SequenceNumber")))
+            failed.append(str((record.get("dynamodb") or {}).get("SequenceNumber")))
             break  # later records wait for this one (the stream keeps their order)
     return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
 

@@ -161,6 +161,11 @@ _KEYS = itertools.count()
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # API.md §1
 
 
+IMPORT_CREATE = "POST /v1/agendas/{agenda_id}/imports"
+# The smallest schedule file (a conference, no events): what a positive import case imports.
+SCHEDULE_FILE = json.dumps(
+    {"schedule": {"conference": {"acronym": "fuzz", "title": "Fuzz", "days": []}}}
+).encode()
 WEBHOOK_WRITES = frozenset(
     {"POST /v1/agendas/{agenda_id}/webhooks", "PATCH /v1/agendas/{agenda_id}/webhooks/{webhook_id}"}
 )
@@ -210,6 +215,12 @@ def prepare(case: schemathesis.Case) -> None:
                     case.body[name] = agenda.get(name, "UTC")
                 else:
                     case.body.pop(name, None)
+    # An import names a ready schedule upload of the caller's (API.md §8: else 422 unknown_upload),
+    # which only the API issues: positive cases get one of their caller's, made once per world.
+    if label == IMPORT_CREATE and isinstance(case.body, dict):
+        owner = API.caller_of(case.headers)
+        if owner is not None:
+            case.body["upload_id"] = API.schedule_upload(owner, dict(case.headers or {}))
     # An Idempotency-Key replays its first request: reused with another body it is a 422 by
     # contract (API.md §1). Generation repeats keys, so each valid key is made unique (and stays
     # valid); an invalid one is left as generated.
@@ -359,6 +370,7 @@ class ApiUnderTest:
         self.user_items: set[ItemKey] = set()  # the users' profiles and credentials
         self.reader: dict[str, str] = {}  # headers of the first WFC user, for what `prepare` reads
         self.seed: Seed | None = None  # what use_seed sends content cases to
+        self.uploads: dict[str, str] = {}  # WFC user -> a ready schedule upload of theirs
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -387,6 +399,35 @@ class ApiUnderTest:
             self.exchanges.append(exchange)
         return answer
 
+    def caller_of(self, headers: Any) -> str | None:
+        """The WFC user whose token a case carries, if any."""
+        found = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), None)
+        return self._caller(found) if found else None
+
+    def schedule_upload(self, user: str, headers: dict[str, str]) -> str:
+        """A ready schedule upload of ``user``'s (made with the case's own credentials, once per
+        world): asked for, stored as the presigned POST would store it, and checked."""
+        if user not in self.uploads:
+            import boto3
+
+            auth = {k: v for k, v in headers.items() if k.lower() == "authorization"}
+            asked = {
+                "purpose": "schedule_import",
+                "content_type": "application/json",
+                "content_length": len(SCHEDULE_FILE),
+            }
+            created = self.target.request("POST", "/v1/uploads", json_body=asked, headers=auth)
+            assert created.status == 201, created.body
+            boto3.client("s3", region_name="us-east-1").put_object(
+                Bucket=self.target.resources["UploadBucket"],
+                Key=created.json()["upload"]["fields"]["key"],
+                Body=SCHEDULE_FILE,
+                ContentType="application/json",
+            )
+            self.target.pump_buckets()
+            self.uploads[user] = str(created.json()["id"])
+        return self.uploads[user]
+
     def _caller(self, authorization: str | None) -> str | None:
         if not authorization:
             return "anonymous"
@@ -407,6 +448,7 @@ class ApiUnderTest:
         logins Schemathesis cached in an older world."""
         self.target = gateway
         self.user_ids = {}
+        self.uploads = {}
         for user in (*USERS.values(), MEMBER):
             self.user_ids[_sign_up(gateway, user)] = user.name
         # What `empty_tables(keep=...)` keeps between stateful scenarios, so that the cached logins

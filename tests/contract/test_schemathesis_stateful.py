@@ -59,6 +59,7 @@ def run_state_machine(machine_schema: Any, scenarios: int, steps: int) -> None:
     class Workflow(machine_schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             empty_tables(keep=API.user_items)
+            API.uploads.clear()  # their items went with the tables
             reset_process_caches()
             forget_probes()  # each scenario is a run of its own for object_level_authorization
 

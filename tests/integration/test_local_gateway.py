@@ -278,7 +278,7 @@ def test_real_template_routes_every_function_with_the_designed_routes() -> None:
 
     # Every function serves routes but the stream's (local/streams.py runs them), the queue's
     # (local/queues.py) and the bucket's (local/buckets.py).
-    streams = {"SnapshotsFunction", "WebhookEventsFunction", "UploadEventsFunction"}
+    streams = {"SnapshotsFunction", "WebhookEventsFunction", "UploadEventsFunction", "ImportRunsFunction"}
     assert {route.function_id for route in routes} == functions - streams - {"WebhookDeliveryFunction"}
     assert {s.function_id for s in stream_subscriptions(template)} == streams
     assert [s.function_id for s in bucket_subscriptions(template)] == ["UploadEventsFunction"]

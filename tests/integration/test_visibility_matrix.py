@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from agenda_core.policy import OPERATIONS, ROUTES
-from tests.builders import add_member, agenda_body, create_api_token, log_delivery, sign_up
+from tests.builders import add_member, agenda_body, create_api_token, log_delivery, ready_file, sign_up
 from tests.conftest import ROOT
 
 DOCUMENT = json.loads((ROOT / "functions/docs/openapi.json").read_text())
@@ -30,6 +30,7 @@ ACTIONS = {
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": 200,
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": 202,
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": 202,
+    "POST /v1/agendas/{agenda_id}/imports": 202,
 }
 
 
@@ -65,6 +66,11 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": {},
     # {delivery_id}: a delivery of that subscription, logged as the delivering function logs one.
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {},
+    # {upload}: a ready schedule upload of the principal's user (the owner's for their tokens).
+    "POST /v1/agendas/{agenda_id}/imports": {"body": {"upload_id": "{upload}"}},
+    "GET /v1/agendas/{agenda_id}/imports": {},
+    # {import_id}: an import the owner starts on the cell's agenda.
+    "GET /v1/agendas/{agenda_id}/imports/{import_id}": {},
 }
 # Agenda content (API.md §4): plural -> (the item id's path parameter, a valid body). Item routes
 # act on a fresh item the owner makes per cell; session times fall inside agenda_body()'s days.
@@ -98,14 +104,27 @@ TOKEN_SCOPES = {"read_token": frozenset({"read"}), "write_token": frozenset({"re
 class World:
     users: dict[str, dict[str, Any]]
     candidate: dict[str, Any]
+    uploads: dict[str, str]  # principal -> a ready schedule upload of its user
+
+
+# A schedule file with a conference and no events: what the import cells import.
+SCHEDULE = json.dumps(
+    {"schedule": {"conference": {"acronym": "matrix", "title": "Matrix", "days": []}}}
+).encode()
 
 
 @pytest.fixture
-def world(api) -> World:
+def world(api, aws) -> World:
     users = {name: sign_up(api, name=name.title()) for name in ("owner", "editor", "viewer", "stranger")}
+    uploads = {
+        name: ready_file(api, aws, users[name], SCHEDULE, "application/json", "schedule_import")["id"]
+        for name in ("owner", "editor", "viewer", "stranger")
+    }
     for principal, scopes in TOKEN_SCOPES.items():
         users[principal] = create_api_token(api, users["owner"], scopes=tuple(sorted(scopes)))
-    return World(users=users, candidate=sign_up(api, name="Candidate"))
+        uploads[principal] = uploads["owner"]
+    uploads["anonymous"] = uploads["owner"]
+    return World(users=users, candidate=sign_up(api, name="Candidate"), uploads=uploads)
 
 
 def _new_agenda(api, world: World, published: bool) -> dict[str, Any]:
@@ -192,6 +211,17 @@ def _new_webhook(api, world: World, agenda: dict[str, Any]) -> str:
     return str(created.json()["id"])
 
 
+def _new_import(api, world: World, agenda: dict[str, Any]) -> str:
+    started = api.request(
+        "POST",
+        f"/v1/agendas/{agenda['id']}/imports",
+        json_body={"upload_id": world.uploads["owner"]},
+        headers=world.users["owner"]["headers"],
+    )
+    assert started.status == 202, started.body
+    return str(started.json()["id"])
+
+
 def content_of(route: str) -> str | None:
     """The content resource (plural) a route is about, if any."""
     parts = route.split()[1].split("/")
@@ -219,12 +249,16 @@ def check_cells(api, world: World, route: str, published: bool, shared: dict[str
             webhook_id = _new_webhook(api, world, agenda)
             path = path.replace("{webhook_id}", webhook_id)
             path = path.replace("{delivery_id}", log_delivery(agenda["id"], webhook_id)["id"])
+        if "{import_id}" in path:
+            path = path.replace("{import_id}", _new_import(api, world, agenda))
         for plural, (item_id, _) in CONTENT.items():
             if f"{{{item_id}}}" in path:
                 path = path.replace(f"{{{item_id}}}", _new_item(api, world, agenda, plural))
         spec = REQUESTS[route]
         body = json.loads(
-            json.dumps(spec.get("body")).replace("{candidate}", world.candidate["user"]["email"])
+            json.dumps(spec.get("body"))
+            .replace("{candidate}", world.candidate["user"]["email"])
+            .replace("{upload}", world.uploads[principal])
         )
         headers = {} if principal == "anonymous" else dict(world.users[principal]["headers"])
         reading = route.startswith("GET ")  # a read changes nothing to compare

@@ -16,7 +16,7 @@ retried by the stream and takes up the same import again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from pynamodb.exceptions import UpdateError
@@ -29,6 +29,7 @@ from agenda_core.db.import_records import (
     DONE,
     FAILED,
     IMPORT_SK_PREFIX,
+    IMPORTS_PK_PREFIX,
     PENDING,
     RUNNING,
     ImportRecord,
@@ -266,6 +267,16 @@ def _finish(record: ImportRecord, status: str, report: dict[str, Any], error: tu
         actions += [ImportRecord.error_code.set(error[0]), ImportRecord.error_detail.set(error[1])]
     with storage_errors():
         record.update(actions=actions, condition=ImportRecord.status == RUNNING)
+
+
+def asked_in(record: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(agenda id, import id) of a stream record that is an import item's INSERT, else None."""
+    change = record.get("dynamodb") or {}
+    image = change.get("NewImage") or {}
+    pk = str((image.get("pk") or {}).get("S", ""))
+    if record.get("eventName") != "INSERT" or not pk.startswith(IMPORTS_PK_PREFIX) or "id" not in image:
+        return None
+    return pk.removeprefix(IMPORTS_PK_PREFIX), str(image["id"]["S"])
 
 
 def run_import(agenda_id: str, import_id: str) -> str:
