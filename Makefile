@@ -17,6 +17,10 @@ CFN_LINT := $(SAM_VENV)/bin/cfn-lint
 
 SAM_CLI_VERSION := 1.170.0
 CFN_LINT_VERSION := 1.58.0
+# Spectral lints the OpenAPI document (.spectral.yaml). Node.js 20 and npm are all it needs: npx
+# fetches this exact version from the npm registry into npm's cache on first use.
+SPECTRAL_CLI_VERSION := 6.16.3
+OPENAPI_DOCUMENT := functions/docs/openapi.json
 
 # The Python 3.13 interpreter: the first that really runs as 3.13 (a pyenv shim named python3.13
 # exists even where it refuses to run), resolved to the real executable so that later calls do
@@ -41,12 +45,13 @@ ENV ?= default
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev test lint validate build openapi bench bench-cold loadtest deploy clean check-python
+.PHONY: help install dev test lint lint-openapi validate build openapi bench bench-cold loadtest deploy clean \
+	check-python
 
 help: ## list the verbs
 	@echo "Agenda API: make <verb>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | \
-		awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
 	@echo "Variables: ENV=$(ENV) (deploy: default|prod), ARGS (dev, loadtest), PYTEST_ARGS (test)"
 
 check-python:
@@ -84,9 +89,14 @@ lint: $(VENV)/.installed ## ruff, ruff format --check, mypy, import-linter contr
 	$(VENV)/bin/mypy
 	PYTHONPATH=layers/agenda_core $(VENV)/bin/lint-imports
 
-validate: $(SAM_STAMP) ## sam validate --lint and cfn-lint (offline)
+validate: $(SAM_STAMP) lint-openapi ## sam validate --lint and cfn-lint (offline), and lint-openapi
 	$(SAM_ENV) $(SAM) validate --lint --config-env $(ENV) --template-file template.yaml
 	$(CFN_LINT) template.yaml
+
+lint-openapi: ## Spectral (spectral:oas) on the OpenAPI document: fails on any error
+	@command -v npx >/dev/null || { echo "Spectral needs Node.js 20+ with npm (npx) on PATH" >&2; exit 1; }
+	npx --yes @stoplight/spectral-cli@$(SPECTRAL_CLI_VERSION) lint $(OPENAPI_DOCUMENT) \
+		--ruleset .spectral.yaml --fail-severity=error
 
 # After `sam build`, compile bytecode for the runtime (STYLE.md 5.14). Lambda's code directories
 # are read-only, so a module without usable bytecode in the artefact is compiled again, in

@@ -27,9 +27,12 @@ and nothing else is changed:
 - `LINKS`: OpenAPI links from an answer to the operations its values feed (a created agenda's
   id to its GET, PUT, PATCH and DELETE), for readers and for Schemathesis' stateful tests.
 - Each operation is tagged with its function's name, so the docs group routes by resource.
+- Each operation's `operationId` (what a generated client names its method) and `description`
+  (what it does, then who may call it, from the policy's rule): `scripts/openapi_operations.py`.
+  The apps declare no operation_id= of their own, so each name is declared once.
 
 Every documented operation must be in both tables and every table entry must be an operation:
-adding a route without deciding its auth and errors fails the build.
+adding a route without deciding its auth, errors, operationId and description fails the build.
 """
 
 from __future__ import annotations
@@ -53,6 +56,12 @@ if str(LAYER_DIR) not in sys.path:
     sys.path.insert(0, str(LAYER_DIR))
 
 from agenda_core.content_names import CONTENT  # noqa: E402 - the layer is on sys.path only now
+
+SCRIPTS_DIR = Path(__file__).resolve().parent
+if str(SCRIPTS_DIR) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS_DIR))  # the tests load this file by path: its sibling too
+
+from openapi_operations import NamingError, descriptions, operation_ids  # noqa: E402
 
 OUTPUT = FUNCTIONS_DIR / "docs" / "openapi.json"
 
@@ -485,12 +494,19 @@ def _complete(document: dict[str, Any], owners: Mapping[tuple[str, str], str]) -
         if headers:
             responses[name]["headers"] = copy.deepcopy(headers)
 
+    declared = {f"{method} {path}": op.get("description") for method, path, op in operations(document)}
+    try:
+        ids, described = operation_ids(), descriptions(declared)
+    except NamingError as error:
+        raise BuildError(str(error)) from error
     for method, path, operation in operations(document):
         key = f"{method} {path}"
         operation.setdefault("tags", [owners[(method, path)]])
+        operation["operationId"] = ids[key]
+        operation["description"] = described[key]
         _apply_security(operation, security[key])
         _apply_problems(operation, PROBLEMS[key])
-        _apply_links(operation, key, keys)
+        _apply_links(operation, key, ids)
 
     unused = {name: schemas.pop(name) for name in POWERTOOLS_VALIDATION_SCHEMAS if name in schemas}
     for name, schema in unused.items():
@@ -530,22 +546,18 @@ def _apply_problems(operation: dict[str, Any], statuses: tuple[int, ...]) -> Non
     operation["responses"] = dict(sorted(responses.items()))
 
 
-def _pointer(key: str) -> str:
-    """ "GET /v1/a/{id}" -> "#/paths/~1v1~1a~1{id}/get" (RFC 6901 escaping)."""
-    method, path = key.split(" ", 1)
-    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
-
-
-def _apply_links(operation: dict[str, Any], key: str, keys: set[str]) -> None:
+def _apply_links(operation: dict[str, Any], key: str, ids: Mapping[str, str]) -> None:
+    # By operationId, not operationRef: a JSON Pointer to a templated path keeps its `{}`, which a
+    # URI reference may not hold (an error of Spectral's oas3-schema rule, issue 13).
     for status, links in LINKS.get(key, {}).items():
         response = operation["responses"].get(status)
         if response is None or "$ref" in response:
             raise BuildError(f"LINKS: {key} has no own {status} response to link from")
         for name, (target, parameters) in links.items():
-            if target not in keys:
+            if target not in ids:
                 raise BuildError(f"LINKS: {key} {status} {name} points at {target}, not an operation")
             response.setdefault("links", {})[name] = {
-                "operationRef": _pointer(target),
+                "operationId": ids[target],
                 "parameters": dict(parameters),
             }
 
@@ -555,6 +567,12 @@ def build_document(apps: Mapping[str, Any] | None = None) -> dict[str, Any]:
     apps = load_apps() if apps is None else apps
     schemas = {}
     for name, app in apps.items():
+        for route in [*app._static_routes, *app._dynamic_routes]:
+            if route.operation_id != route._generate_operation_id():
+                raise BuildError(
+                    f"functions/{name}: {route.method} {route.openapi_path} passes operation_id=; "
+                    "operationIds are named in scripts/openapi_operations.py"
+                )
         # The JSON form of each app's document, exactly as Powertools would serve it.
         schemas[name] = json.loads(app.get_openapi_json_schema())
     return merge(schemas)

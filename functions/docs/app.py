@@ -126,7 +126,6 @@ def serve(document: Document, if_none_match: str | None) -> Response[Any]:
 @app.get(
     "/v1/openapi.json",
     summary="The OpenAPI document of this API",
-    operation_id="get_openapi_document",
     responses={
         200: {
             "description": "The merged OpenAPI 3.1 document of every route.",
@@ -143,7 +142,6 @@ def handle_get_openapi(if_none_match: IfNoneMatch = None) -> Response[Any]:
 @app.get(
     "/v1/docs",
     summary="Interactive documentation (Swagger UI, served entirely by this API)",
-    operation_id="get_docs_page",
     responses={
         200: {
             "description": "The documentation page.",
@@ -160,7 +158,6 @@ def handle_get_docs(if_none_match: IfNoneMatch = None) -> Response[Any]:
 @app.get(
     "/v1/docs/<asset>",
     summary="A script or style sheet of the documentation page",
-    operation_id="get_docs_asset",
     responses={
         200: {
             "description": "The file.",

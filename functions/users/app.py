@@ -67,9 +67,10 @@ def handle_get_me(if_none_match: IfNoneMatch = None) -> Response[Any]:
     "/v1/users/me",
     summary="Change the signed-in user's name or password (JSON merge patch)",
     description=(
-        "A new `password` needs `current_password` (a wrong one is a 422 pointing at "
-        "`/current_password`, and counts as a failed login); it ends every other session of the "
-        "account, keeping the one this request comes from. The email cannot be changed here."
+        "Changes the caller's name or password (JSON merge patch). A new `password` needs "
+        "`current_password` (a wrong one is a 422 pointing at `/current_password`, and counts as a "
+        "failed login); it ends every other session of the account, keeping the one this request "
+        "comes from. The email cannot be changed here."
     ),
     responses={200: documented(UserPublic, "The caller.", ETAG_HEADER)},
 )

@@ -6,6 +6,7 @@ Routes are compared as (METHOD, path) with OpenAPI's `{param}` form; the templat
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import pytest
 
 from local.template import api_routes
 from tests.contract.conftest import OPENAPI_FILE, ROOT, TEMPLATE, build_openapi
+
+naming = importlib.import_module("openapi_operations")  # scripts/, beside build_openapi (on sys.path)
 
 Route = tuple[str, str]
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
@@ -96,9 +99,142 @@ def test_documented_operations_are_the_resolvers_routes(
     }
 
 
-def test_operation_ids_are_unique(openapi_document: dict[str, Any]) -> None:
-    ids = [operation["operationId"] for operation in document_operations(openapi_document).values()]
+def test_every_operation_has_a_unique_operation_id_and_a_description(
+    openapi_document: dict[str, Any],
+) -> None:
+    operations = document_operations(openapi_document)
+    ids = [operation.get("operationId") for operation in operations.values()]
     assert sorted(ids) == sorted(set(ids))
+    assert [
+        key
+        for key, op in operations.items()
+        if not naming.OPERATION_ID_PATTERN.match(op.get("operationId", ""))
+    ] == []
+    assert [key for key, op in operations.items() if not op.get("description", "").strip()] == []
+
+
+def test_every_route_of_the_policy_is_named_and_described(openapi_document: dict[str, Any]) -> None:
+    from agenda_core.policy import ROUTES
+
+    operations = document_operations(openapi_document)
+    ids = naming.operation_ids()
+    assert set(ids) == set(ROUTES)
+    assert {f"{method} {path}": op["operationId"] for (method, path), op in operations.items()} == ids
+    # what a client's methods are called (issue 13), e.g. create_agenda.sync(...) in Python
+    assert {route: ids[route] for route in ROUTE_NAMES} == ROUTE_NAMES
+    assert set(naming.WHAT) == set(ROUTES) - {"PATCH /v1/users/me"}  # its app describes itself
+
+
+# A sample of the names, as the document gives them.
+ROUTE_NAMES = {
+    "POST /v1/users": "createUser",
+    "POST /v1/auth/token": "createToken",
+    "GET /v1/users/me": "getMe",
+    "POST /v1/users/me/tokens": "createApiToken",
+    "GET /v1/agendas": "listAgendas",
+    "POST /v1/agendas": "createAgenda",
+    "GET /v1/agendas/{agenda_id}": "getAgenda",
+    "PATCH /v1/agendas/{agenda_id}": "updateAgenda",
+    "GET /v1/agendas/{agenda_id}/changes": "listChanges",
+    "GET /v1/agendas/{agenda_id}/sessions": "listSessions",
+    "POST /v1/agendas/{agenda_id}/sessions": "createSession",
+    "GET /v1/agendas/{agenda_id}/sessions/{session_id}": "getSession",
+    "PUT /v1/agendas/{agenda_id}/sessions/{session_id}": "replaceSession",
+    "PATCH /v1/agendas/{agenda_id}/sessions/{session_id}": "updateSession",
+    "DELETE /v1/agendas/{agenda_id}/sessions/{session_id}": "deleteSession",
+    "GET /v1/agendas/{agenda_id}/categories": "listCategories",
+    "POST /v1/agendas/{agenda_id}/categories": "createCategory",
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/rotate-secret": "rotateWebhookSecret",
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": (
+        "redeliverWebhookDelivery"
+    ),
+    "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/ping": "pingWebhook",
+    "POST /v1/uploads": "createUpload",
+    "GET /v1/media/{upload_id}": "getMedia",
+}
+
+
+def test_a_new_route_without_a_name_or_a_description_fails_the_build() -> None:
+    from agenda_core.policy import ROUTES
+
+    # A route whose operation the rule can name, and one it cannot (a noun for a verb).
+    new = {
+        "POST /v1/imports": "imports.create",
+        "GET /v1/agendas/{agenda_id}/calendar.ics": "agenda.calendar",
+    }
+    with pytest.raises(naming.NamingError) as raised:
+        naming.operation_ids({**ROUTES, **new})
+    assert str(raised.value) == (
+        "no operationId for GET /v1/agendas/{agenda_id}/calendar.ics (agenda.calendar): add it to "
+        "IRREGULAR_OPERATION_IDS in scripts/openapi_operations.py"
+    )
+    assert naming.derived_operation_id("imports.create") == "createImport"
+    with pytest.raises(naming.NamingError, match=r"POST /v1/imports has no description: add one to WHAT"):
+        naming.descriptions({}, {**ROUTES, **new})
+    with pytest.raises(naming.NamingError, match=r"GET /v1/health is described by its app and by WHAT"):
+        naming.descriptions({"GET /v1/health": "Its own."})
+    # Two routes, one name (docs.read serves three routes: each has its own).
+    with pytest.raises(
+        naming.NamingError, match=r"operationId 'getDoc' of GET /v1/docs/b is also GET /v1/docs/a's"
+    ):
+        naming.operation_ids({"GET /v1/docs/a": "docs.read", "GET /v1/docs/b": "docs.read"})
+
+
+def test_an_app_naming_its_own_operation_fails_the_build() -> None:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.get("/v1/health", operation_id="health")
+    def handle_get_health() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(
+        build_openapi.BuildError, match=r"functions/health: GET /v1/health passes operation_id="
+    ):
+        build_openapi.build_document({"health": app})
+
+
+def test_descriptions_say_who_may_call_from_the_policy(openapi_document: dict[str, Any]) -> None:
+    operations = {op["operationId"]: op for op in document_operations(openapi_document).values()}
+    assert operations["getAgenda"]["description"].endswith(
+        " Anyone may call it on a published agenda, without credentials. On an unpublished one "
+        "only a member of the agenda (owner, editor or viewer) may, with a bearer token with the "
+        "`read` scope (an access token, or any API token); anyone else gets a 404."
+    )
+    assert operations["deleteMember"]["description"] == (
+        "Removes a member from the agenda; the last owner cannot leave (409). Needs a bearer token "
+        "with the `write` scope (an access token, or an API token with `write`); the caller must be "
+        "an owner of the agenda, or the member themself (to leave the agenda)."
+    )
+    assert operations["createSession"]["description"] == (
+        "Creates a session in the agenda. Needs a bearer token with the `write` scope (an access "
+        "token, or an API token with `write`); the caller must be an owner or an editor of the agenda."
+    )
+    assert operations["createApiToken"]["description"].endswith(
+        " Needs an access token from signing in (POST /v1/auth/token); API tokens are refused."
+    )
+    assert operations["createUser"]["description"].endswith(
+        " Anyone may call it: no credentials are needed, and an `Authorization` header is ignored."
+    )
+    assert operations["listAgendas"]["description"].endswith(
+        " Anyone may call it, without credentials; a bearer token, if sent, must be valid and carry "
+        "the `read` scope."
+    )
+
+
+def test_links_name_their_target_by_operation_id(openapi_document: dict[str, Any]) -> None:
+    ids = {op["operationId"] for op in document_operations(openapi_document).values()}
+    links = [
+        link
+        for operation in document_operations(openapi_document).values()
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) > 50
+    assert [
+        link for link in links if set(link) != {"operationId", "parameters"} or link["operationId"] not in ids
+    ] == []
 
 
 def test_committed_document_is_current(function_apps: dict[str, Any]) -> None:
