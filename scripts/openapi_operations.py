@@ -227,6 +227,17 @@ WHAT: dict[str, str] = {
         "Sends a logged delivery again, with the same `webhook-id` (one attempt, logged too)."
     ),
     f"POST {_WEBHOOK}/ping": "Sends a `webhook.ping` event to the endpoint, whatever its `events` filter.",
+    "POST /v1/agendas/{agenda_id}/imports": (
+        "Starts an import of a ready `schedule_import` upload of the caller's (a c3voc/pretalx "
+        "`schedule.json` or a frab `schedule.xml`) into the agenda; it runs shortly after the 202. "
+        "Importing a newer version of the same schedule updates what an earlier import made, "
+        "deletes what the schedule dropped and never touches content made through the API."
+    ),
+    "GET /v1/agendas/{agenda_id}/imports": "Lists the agenda's imports, newest first, each with its status and report.",
+    "GET /v1/agendas/{agenda_id}/imports/{import_id}": (
+        "Returns one import: `pending`, `running`, `done` or `failed`, with the report of what it "
+        "created, updated, deleted, left unchanged and refused, and every fix it applied."
+    ),
     "POST /v1/uploads": (
         "Asks to upload a file (an agenda icon, a speaker photo or a schedule file): the answer is "
         "a form to POST the file straight to storage, where it is checked once stored."
