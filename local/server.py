@@ -37,6 +37,8 @@ from local.template import load_template, unemulated_events
 REGION = "us-east-1"
 # Outside /v1 and any stage: no API Gateway route can ever take this path.
 COUNTERS_PATH = "/_local/aws-requests"
+# What conference apps and calendars read of the demo agenda (API.md §5), shown at start.
+EXPORTS = ("calendar.ics", "schedule.json", "schedule.xml")
 DEMO_USER = {"email": "demo@example.com", "password": "demo-password-123", "name": "Demo Organiser"}
 DEMO_AGENDA = {
     "name": "DemoCon 2026",
@@ -252,6 +254,8 @@ def _banner(
         lines.append(f"  demo user  {DEMO_USER['email']} / {DEMO_USER['password']}")
     if agenda_id:
         lines.append(f"  demo       {url}/v1/agendas/{agenda_id}")
+        for index, name in enumerate(EXPORTS):
+            lines.append(f"  {'exports' if index == 0 else '':<10} {url}/v1/agendas/{agenda_id}/{name}")
     lines.append(f"  try        curl -s {url}/v1/agendas")
     if seeded:
         lines.append(

@@ -132,6 +132,7 @@ SERVER_ISSUED_QUERY: dict[str, tuple[str, ...]] = {
     "GET /v1/users/me/agendas": ("cursor",),
     "GET /v1/users/me/tokens": ("cursor",),
     "GET /v1/agendas/{agenda_id}/webhooks": ("cursor",),
+    "GET /v1/agendas/{agenda_id}/imports": ("cursor",),
     "GET /v1/agendas/{agenda_id}/changes": ("since",),
 }
 SERVER_ISSUED_BODY: dict[str, tuple[str, ...]] = {

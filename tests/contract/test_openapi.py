@@ -159,17 +159,17 @@ def test_a_new_route_without_a_name_or_a_description_fails_the_build() -> None:
 
     # A route whose operation the rule can name, and one it cannot (a noun for a verb).
     new = {
-        "POST /v1/imports": "imports.create",
-        "GET /v1/agendas/{agenda_id}/calendar.ics": "agenda.calendar",
+        "POST /v1/badges": "badges.create",
+        "GET /v1/agendas/{agenda_id}/poster.pdf": "agenda.poster",
     }
     with pytest.raises(naming.NamingError) as raised:
         naming.operation_ids({**ROUTES, **new})
     assert str(raised.value) == (
-        "no operationId for GET /v1/agendas/{agenda_id}/calendar.ics (agenda.calendar): add it to "
+        "no operationId for GET /v1/agendas/{agenda_id}/poster.pdf (agenda.poster): add it to "
         "IRREGULAR_OPERATION_IDS in scripts/openapi_operations.py"
     )
-    assert naming.derived_operation_id("imports.create") == "createImport"
-    with pytest.raises(naming.NamingError, match=r"POST /v1/imports has no description: add one to WHAT"):
+    assert naming.derived_operation_id("badges.create") == "createBadge"
+    with pytest.raises(naming.NamingError, match=r"POST /v1/badges has no description: add one to WHAT"):
         naming.descriptions({}, {**ROUTES, **new})
     with pytest.raises(naming.NamingError, match=r"GET /v1/health is described by its app and by WHAT"):
         naming.descriptions({"GET /v1/health": "Its own."})
