@@ -20,14 +20,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from agenda_core.content_names import SESSION, SPEAKER, TRACK, VENUE, ContentName
+from agenda_core.content_names import SESSION, SPEAKER, TRACK, VENUE
 from agenda_core.http.auth import current_caller
-from agenda_core.http.params import ETAG_HEADER, AgendaIdOrSlug, IfNoneMatch
+from agenda_core.http.params import ETAG_HEADER, AgendaIdOrSlug, IfNoneMatch, session_filter
 from agenda_core.http.request import accepts_gzip, base_url, header
 from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import JSON, coded_response, documented, not_modified_any_coding
 from agenda_core.routes.wiring import create_app
-from agenda_core.schemas.common import ULID_PATTERN, prefixed_id_pattern
+from agenda_core.schemas.common import ULID_PATTERN
 from agenda_core.schemas.exports import FrabSchedule
 from agenda_core.services import exports
 
@@ -50,10 +50,6 @@ def _text(media_type: str, description: str) -> dict[str, Any]:
     }
 
 
-def _id_filter(kind: ContentName, what: str) -> Any:
-    return Query(pattern=prefixed_id_pattern(kind.prefix), description=f"Only sessions {what}.")
-
-
 def _answer(export: exports.Export, if_none_match: str | None, content_type: str) -> Response[Any]:
     if export.not_modified:
         return not_modified_any_coding(export.etag, if_none_match, public=export.public)
@@ -74,9 +70,9 @@ def _answer(export: exports.Export, if_none_match: str | None, content_type: str
 )
 def handle_get_calendar(
     agenda_id: AgendaIdOrSlug,
-    track_id: Annotated[str | None, _id_filter(TRACK, "in this track")] = None,
-    venue_id: Annotated[str | None, _id_filter(VENUE, "in this venue")] = None,
-    speaker_id: Annotated[str | None, _id_filter(SPEAKER, "with this speaker")] = None,
+    track_id: Annotated[str | None, session_filter(TRACK, "in this track")] = None,
+    venue_id: Annotated[str | None, session_filter(VENUE, "in this venue")] = None,
+    speaker_id: Annotated[str | None, session_filter(SPEAKER, "with this speaker")] = None,
     session_ids: Annotated[
         str | None,
         Query(
