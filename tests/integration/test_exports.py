@@ -711,3 +711,19 @@ def test_the_bench_probes_of_the_exports_keep_their_budgets(api, aws, owner, ber
 
     assert [(row.probe.label, row.verdict()) for row in rows] == [(row.probe.label, "ok") for row in rows]
     assert len(rows) == 11
+
+
+def test_the_bench_cold_starts_the_exports_function_on_the_anonymous_schedule(api, berlin):
+    """bench/coldstart.py's first request of the exports function reaches it, and is answered
+    from the snapshot as the bench expects of the read path."""
+    from types import SimpleNamespace
+
+    from bench.coldstart import REPRESENTATIVE
+    from bench.harness import api_event
+
+    method, path, headers, body = REPRESENTATIVE["ExportsFunction"](SimpleNamespace(agenda_id=berlin["id"]))
+
+    function_id, event = api_event(api, method, path, headers=headers, json_body=body)
+
+    assert (function_id, event["resource"]) == ("ExportsFunction", "/v1/agendas/{agenda_id}/schedule.json")
+    assert api.request(method, path, headers=headers).status == 200
