@@ -42,6 +42,8 @@ FLOOR = "stack floor"  # bench/peers/powertools_floor.py: Powertools + pydantic,
 Request = tuple[str, str, dict[str, str], Any]  # method, path, headers, JSON body
 REPRESENTATIVE: dict[str, Callable[[SeedData], Request]] = {
     "AgendasFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}", {}, None),
+    # Exports: what conference apps fetch, the anonymous schedule.json (from the public snapshot).
+    "ExportsFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}/schedule.json", {}, None),
     # Content: what apps do most, an anonymous list of the published agenda's items.
     "SessionsFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}/sessions", {}, None),
     "SpeakersFunction": lambda d: ("GET", f"/v1/agendas/{d.agenda_id}/speakers", {}, None),

@@ -70,6 +70,8 @@ def _documented(
 
 def probes(stack: Stack, data: SeedData) -> list[Probe]:
     """Every route of today's API, in an order where each probe finds what it needs."""
+    from bench.probes_exports import export_probes  # imports this module: not at the top
+
     agenda, by_slug, auth = f"/v1/agendas/{data.agenda_id}", f"/v1/agendas/{data.agenda_slug}", data.auth()
     user, user_key = _new_user(), {"Idempotency-Key": "bench-u1"}
     conf, conf_key = agenda_body("Keyed Conf"), {**auth, "Idempotency-Key": "bench-a1"}
@@ -156,6 +158,8 @@ def probes(stack: Stack, data: SeedData) -> list[Probe]:
             s3=("GetObject",),
         ),
         Probe("GET /v1/agendas/{id}/changes (anonymous, no since)", "feed", "GET", f"{agenda}/changes", 200),
+        # The exports: the full read in other formats, at its cost (bench/probes_exports.py).
+        *export_probes(agenda, auth, tuple(data.content.get("sessions", ()))),
         # Unpublished: the careful-path probes below publish it and change its days.
         Probe(
             "POST /v1/agendas",

@@ -124,6 +124,10 @@ PROBLEMS: dict[str, tuple[int, ...]] = {
     "GET /v1/agendas/{agenda_id}": (*_READ, 401, 404),
     # 400: a malformed, tampered or foreign cursor; 410: older than the change log keeps.
     "GET /v1/agendas/{agenda_id}/changes": (*_READ, 401, 404, 410),
+    # Exports (API.md §5): the full read's answers; 400 for a malformed filter.
+    "GET /v1/agendas/{agenda_id}/calendar.ics": (*_READ, 401, 404),
+    "GET /v1/agendas/{agenda_id}/schedule.json": (*_READ, 401, 404),
+    "GET /v1/agendas/{agenda_id}/schedule.xml": (*_READ, 401, 404),
     "PUT /v1/agendas/{agenda_id}": (*_WRITE, 401, 403, 404, 409, 412),
     "PATCH /v1/agendas/{agenda_id}": (*_WRITE, 401, 403, 404, 409, 412),
     "DELETE /v1/agendas/{agenda_id}": (*_READ, 401, 403, 404, 409, 412),

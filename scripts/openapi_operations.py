@@ -55,6 +55,9 @@ IRREGULAR_OPERATION_IDS: dict[str, str] = {
     "POST /v1/agendas/{agenda_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": (
         "redeliverWebhookDelivery"
     ),
+    "GET /v1/agendas/{agenda_id}/calendar.ics": "getAgendaCalendar",
+    "GET /v1/agendas/{agenda_id}/schedule.json": "getAgendaScheduleJson",
+    "GET /v1/agendas/{agenda_id}/schedule.xml": "getAgendaScheduleXml",
     "GET /v1/openapi.json": "getOpenApiDocument",
     "GET /v1/docs": "getDocsPage",
     "GET /v1/docs/{asset}": "getDocsAsset",
@@ -227,6 +230,21 @@ WHAT: dict[str, str] = {
         "Sends a logged delivery again, with the same `webhook-id` (one attempt, logged too)."
     ),
     f"POST {_WEBHOOK}/ping": "Sends a `webhook.ping` event to the endpoint, whatever its `events` filter.",
+    "GET /v1/agendas/{agenda_id}/calendar.ics": (
+        "Returns the agenda's sessions as an RFC 5545 calendar (`text/calendar`): a VEVENT per "
+        "session with a stable UID, wall times in the agenda's zone with its VTIMEZONE, a SEQUENCE "
+        "that rises with each change, and cancelled sessions as `STATUS:CANCELLED`; filter it by "
+        "track, venue, speaker or a list of sessions for a personal calendar."
+    ),
+    "GET /v1/agendas/{agenda_id}/schedule.json": (
+        "Returns the agenda in c3voc's frab JSON format (`schedule.json`), which conference apps "
+        "such as EventFahrplan, Giggity and ConfClerk read: days split at the agenda's day change, "
+        "rooms from venues, persons from speakers, guids stable across edits."
+    ),
+    "GET /v1/agendas/{agenda_id}/schedule.xml": (
+        "Returns the agenda in the frab XML format (`schedule.xml`), valid against c3voc's XSD: the "
+        "same schedule as `schedule.json`."
+    ),
     "POST /v1/agendas/{agenda_id}/imports": (
         "Starts an import of a ready `schedule_import` upload of the caller's (a c3voc/pretalx "
         "`schedule.json` or a frab `schedule.xml`) into the agenda; it runs shortly after the 202. "

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from agenda_core.etags import gzip_variant, if_none_match_hit
+from agenda_core.etags import if_none_match_hit
 from agenda_core.http.auth import current_caller
 from agenda_core.http.idempotency import idempotent_create
 from agenda_core.http.params import (
@@ -33,7 +33,14 @@ from agenda_core.http.params import (
 )
 from agenda_core.http.request import accepts_gzip, base_url, header, page_url_builder
 from agenda_core.http.resolver import make_handler
-from agenda_core.http.responses import documented, json_response, no_content, not_modified, stored_json
+from agenda_core.http.responses import (
+    documented,
+    json_response,
+    no_content,
+    not_modified,
+    not_modified_any_coding,
+    stored_json,
+)
 from agenda_core.routes.wiring import create_app
 from agenda_core.schemas.agendas import (
     AgendaCreate,
@@ -108,12 +115,7 @@ def handle_get_agenda(agenda_id: AgendaIdOrSlug, if_none_match: IfNoneMatch = No
     read = full_read.read(current_caller(), agenda_id, base_url(app), if_none_match)
     if read.not_modified:
         # The tag the client holds: the gzip-coded snapshot has its own (etags.gzip_variant).
-        held = gzip_variant(read.etag)
-        tag = held if if_none_match_hit(if_none_match, held) else read.etag
-        answer = not_modified(tag, public=read.public)
-        if read.public:
-            answer.headers["Vary"] = "Accept-Encoding"
-        return answer
+        return not_modified_any_coding(read.etag, if_none_match, public=read.public, vary=read.public)
     if read.stored is not None:
         return stored_json(
             read.stored.gzip,

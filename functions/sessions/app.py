@@ -14,22 +14,25 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from agenda_core.http.auth import current_caller
-from agenda_core.http.params import ETAG_HEADER, AgendaIdOrSlug, Cursor, IfNoneMatch, PageSize
+from agenda_core.http.params import (
+    ETAG_HEADER,
+    AgendaIdOrSlug,
+    Cursor,
+    IfNoneMatch,
+    PageSize,
+    session_filter,
+)
 from agenda_core.http.request import base_url, page_url_builder
 from agenda_core.http.resolver import make_handler
 from agenda_core.http.responses import documented
 from agenda_core.routes.content import NOT_MODIFIED, add_content_routes, read_response
 from agenda_core.routes.wiring import create_app
-from agenda_core.schemas.common import LocalDate, prefixed_id_pattern
+from agenda_core.schemas.common import LocalDate
 from agenda_core.services import content_reads
-from agenda_core.services.content_kinds import CATEGORIES, SESSIONS, SPEAKERS, TRACKS, VENUES, ContentKind
+from agenda_core.services.content_kinds import CATEGORIES, SESSIONS, SPEAKERS, TRACKS, VENUES
 from agenda_core.services.content_reads import ListQuery, SessionFilters
 
 app = create_app()
-
-
-def _id_filter(kind: ContentKind, what: str) -> Any:
-    return Query(pattern=prefixed_id_pattern(kind.names.prefix), description=f"Only sessions {what}.")
 
 
 @app.get(
@@ -39,10 +42,10 @@ def _id_filter(kind: ContentKind, what: str) -> Any:
 )
 def handle_list_sessions(
     agenda_id: AgendaIdOrSlug,
-    track_id: Annotated[str | None, _id_filter(TRACKS, "in this track")] = None,
-    venue_id: Annotated[str | None, _id_filter(VENUES, "in this venue")] = None,
-    speaker_id: Annotated[str | None, _id_filter(SPEAKERS, "with this speaker")] = None,
-    category_id: Annotated[str | None, _id_filter(CATEGORIES, "in this category")] = None,
+    track_id: Annotated[str | None, session_filter(TRACKS.names, "in this track")] = None,
+    venue_id: Annotated[str | None, session_filter(VENUES.names, "in this venue")] = None,
+    speaker_id: Annotated[str | None, session_filter(SPEAKERS.names, "with this speaker")] = None,
+    category_id: Annotated[str | None, session_filter(CATEGORIES.names, "in this category")] = None,
     day: Annotated[
         LocalDate | None, Query(description="Only sessions starting on this local date (the agenda's zone).")
     ] = None,

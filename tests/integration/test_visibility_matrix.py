@@ -47,6 +47,9 @@ def id_taking_operations() -> list[str]:
 REQUESTS: dict[str, dict[str, Any]] = {
     "GET /v1/agendas/{agenda_id}": {},
     "GET /v1/agendas/{agenda_id}/changes": {},
+    "GET /v1/agendas/{agenda_id}/calendar.ics": {},
+    "GET /v1/agendas/{agenda_id}/schedule.json": {},
+    "GET /v1/agendas/{agenda_id}/schedule.xml": {},
     "PUT /v1/agendas/{agenda_id}": {"body": agenda_body(name="Replaced")},
     "PATCH /v1/agendas/{agenda_id}": {"body": {"name": "Patched"}},
     "DELETE /v1/agendas/{agenda_id}": {},

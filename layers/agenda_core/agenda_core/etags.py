@@ -74,6 +74,17 @@ def content_etag(text: str) -> str:
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
 
 
+def derived_etag(etag: str, *variant: str) -> str:
+    """The ETag of a representation rendered from another one (an export of the full read): the
+    same version, so ``If-Match`` reads it as the same state, and a variant digest over the source
+    tag and what was rendered from it (the format, the filters), so it changes exactly when the
+    source does and no two renderings share a tag. No ``variant``: the source tag itself."""
+    if not variant:
+        return etag
+    head = etag.removeprefix("W/").strip('"').partition(".")[0]
+    return make_etag(int(head) if head.isdigit() else 0, etag, *variant)
+
+
 def gzip_variant(etag: str) -> str:
     """The strong ETag of the gzip-coded form of a representation (RFC 9110 §8.8.3: another
     content coding is another representation, so another strong tag): ``"<tag>-gzip"``."""

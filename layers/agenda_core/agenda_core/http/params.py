@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
+from agenda_core.content_names import ContentName
 from agenda_core.schemas.common import AGENDA_ID_OR_SLUG_PATTERN, PerPage, prefixed_id_pattern
 
 AgendaIdOrSlug = Annotated[
@@ -44,6 +45,14 @@ IdempotencyKey = Annotated[
 ]
 
 PageSize = Annotated[PerPage, Query(description="Items per page (1-100).")]
+
+
+def session_filter(kind: ContentName, what: str) -> Any:
+    """A filter of sessions by the id of an item they reference (``track_id=trk_…``): the session
+    list's and the calendar's; a malformed id is a 400."""
+    return Query(pattern=prefixed_id_pattern(kind.prefix), description=f"Only sessions {what}.")
+
+
 Cursor = Annotated[str | None, Query(max_length=2048, description="From `pagination.next`.")]
 
 ETAG_HEADER: dict[str, Any] = {

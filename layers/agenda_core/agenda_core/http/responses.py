@@ -9,6 +9,7 @@ success schema is still declared on each route (``responses=``), so OpenAPI is u
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from collections.abc import Callable
 from typing import Any
@@ -91,18 +92,65 @@ def stored_json(
     gzipped: bytes, text: Callable[[], str], *, accepts_gzip: bool, etag: str, headers: dict[str, str]
 ) -> Response[Any]:
     """JSON stored gzip-compressed (a public snapshot): the bytes as they are when the client
-    accepts gzip, else the decompressed text. Caches keep the two apart by Accept-Encoding."""
-    headers = {**headers, "ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept-Encoding"}
+    accepts gzip, else the decompressed text."""
+    return coded_response(
+        text,
+        content_type=JSON,
+        accepts_gzip=accepts_gzip,
+        etag=etag,
+        public=True,
+        gzipped=gzipped,
+        headers=headers,
+    )
+
+
+def coded_response(
+    text: str | Callable[[], str],
+    *,
+    content_type: str,
+    accepts_gzip: bool,
+    etag: str,
+    public: bool,
+    gzipped: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """A representation served plain, or gzip-coded when the client accepts it: then it is another
+    representation with its own strong ETag (RFC 9110 §8.8.3, ``etags.gzip_variant``), and caches
+    keep the two apart by ``Vary: Accept-Encoding``. ``gzipped``: the bytes already compressed (a
+    stored snapshot, sent as they are); otherwise ``text`` is compressed here, with no timestamp
+    in the gzip header, so one ETag always names the same bytes."""
+    headers = {
+        **(headers or {}),
+        "ETag": etag,
+        "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE,
+        "Vary": "Accept-Encoding",
+    }
     if accepts_gzip:
+        if gzipped is None:
+            plain = text if isinstance(text, str) else text()
+            gzipped = gzip.compress(plain.encode(), compresslevel=6, mtime=0)
         headers["ETag"] = gzip_variant(etag)
         # Base64 text flagged isBase64Encoded: API Gateway sends the bytes (binary media types
         # */*, template.yaml). Not a bytes body: Powertools' response validation would decode it.
         response = Response(
             status_code=200,
-            content_type=JSON,
+            content_type=content_type,
             body=base64.b64encode(gzipped).decode("ascii"),
             headers={**headers, "Content-Encoding": "gzip"},
         )
         response.base64_encoded = True
         return response
-    return Response(status_code=200, content_type=JSON, body=text(), headers=headers)
+    body = text if isinstance(text, str) else text()
+    return Response(status_code=200, content_type=content_type, body=body, headers=headers)
+
+
+def not_modified_any_coding(
+    etag: str, if_none_match: str | None, *, public: bool, vary: bool = True
+) -> Response[str]:
+    """The 304 of a representation served plain or gzip-coded (``coded_response``): it names the
+    tag the client holds, the gzip form's when that is the one it sent."""
+    held = gzip_variant(etag)
+    answer = not_modified(held if if_none_match_hit(if_none_match, held) else etag, public=public)
+    if vary:
+        answer.headers["Vary"] = "Accept-Encoding"
+    return answer
