@@ -1,17 +1,22 @@
 """The committed OpenAPI document makes a working client with a common generator's defaults
 (issue 13): `openapi-python-client generate` (pinned in pyproject's dev extra) writes a package
-without errors or warnings, and that package, as generated, drives the main flow against the dev
+without errors or warnings (but one, below), and that package, as generated, drives the main flow against the dev
 server (`python -m local.server`, tests/dev_server.py): sign up, sign in, create an agenda, a
 speaker and a session, publish, and read the agenda anonymously.
 
 The anonymous read passes the plain `Client`: the generator types operations whose security
 allows anonymous callers (`[{}, {"bearerAuth": []}]`, OpenAPI's way to say "optional") as needing
 an `AuthenticatedClient` (openapi-python-client issue 1372); at run time either client works.
+
+The one warning: the generator reads JSON, text/* and octet-stream answers only, so
+`schedule.xml`'s `application/xml` answer (the frab format's own media type, API.md §5) is left
+untyped; its method is generated and returns the raw bytes (`sync_detailed(...).content`).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import os
 import subprocess
 import sys
@@ -58,7 +63,16 @@ def client_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleT
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "warning" not in output.lower() and "error" not in output.lower(), output
+    # The one known warning, for schedule.xml's application/xml answer (see above), and no other.
+    known = re.compile(
+        r"WARNING parsing GET /v1/agendas/\{agenda_id\}/schedule\.xml within exports\.\s*"
+        r"Cannot parse response for status code .*? \(Unsupported content_type application/xml\), "
+        r"response will be omitted from generated client(\s*\{.*?\n\})?",
+        re.S,
+    )
+    rest = known.sub("", output)
+    assert "error" not in output.lower(), output
+    assert "warning" not in rest.lower().replace("warning(s) encountered while generating", ""), output
     sys.path.insert(0, str(out.parent))
     try:
         yield importlib.import_module(PACKAGE)
