@@ -16,8 +16,8 @@ untyped; its method is generated and returns the raw bytes (`sync_detailed(...).
 from __future__ import annotations
 
 import importlib
-import re
 import os
+import re
 import subprocess
 import sys
 import time
