@@ -98,7 +98,18 @@ def transaction() -> Iterator[Transaction]:
 
 
 def is_condition_failure(error: PynamoDBException) -> bool:
-    return error.cause_response_code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+    return response_code(error) in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def response_code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when there was no answer. Not pynamodb's own
+    ``cause_response_code``: a read timeout's cause carries ``response = None``, which that property
+    calls ``.get`` on (an AttributeError, which was a 500 where a 503 belongs)."""
+    response = getattr(error.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = (response.get("Error") or {}).get("Code")
+    return str(code) if code is not None else None
 
 
 @contextmanager
@@ -107,12 +118,11 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except PynamoDBException as error:
-        if error.cause_response_code in _UNAVAILABLE_CODES or _is_connection_problem(error):
-            logger.warning("dynamodb unavailable", extra={"code": error.cause_response_code})
+        code = response_code(error)
+        if code in _UNAVAILABLE_CODES or _is_connection_problem(error):
+            logger.warning("dynamodb unavailable", extra={"code": code or type(error.cause).__name__})
             raise ServiceUnavailable(get_settings().retry_after_seconds) from error
-        if error.cause_response_code == "TransactionCanceledException" and isinstance(
-            error, TransactWriteError
-        ):
+        if code == "TransactionCanceledException" and isinstance(error, TransactWriteError):
             codes = {r.code for r in (error.cancellation_reasons or []) if r}
             if codes & {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}:
                 raise ServiceUnavailable(get_settings().retry_after_seconds) from error

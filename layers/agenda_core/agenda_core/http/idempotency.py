@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
+from agenda_core import create_claim
 from agenda_core.errors import BadRequest, Conflict, ValidationFailed
 from agenda_core.http.request import header
 from agenda_core.integrations.aws import client
@@ -89,7 +90,10 @@ def idempotent_create(
     _config().register_lambda_context(app.lambda_context)
     request = {"caller": caller_id, "route": route_key, "key": key, "body": app.current_event.json_body}
     try:
-        stored = _runner(route_key)(request=request, create=create)
+        # The create also claims the key in its own transaction (db/create_claims.py): a retry
+        # after an answer lost past the commit finds what the first attempt made.
+        with create_claim.claiming(caller_id, route_key, key):
+            stored = _runner(route_key)(request=request, create=create)
     except IdempotencyValidationError as error:
         raise ValidationFailed(
             [],

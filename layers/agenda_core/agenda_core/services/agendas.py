@@ -19,7 +19,7 @@ from typing import Any, cast
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 
-from agenda_core.db import commits, keys
+from agenda_core.db import commits, create_claims, keys
 from agenda_core.db.base import Gsi1, TableItem, get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord, MembershipRecord, SlugRecord
@@ -51,6 +51,7 @@ from agenda_core.services.agenda_partition import (
     head_of,
     is_agenda_id,
     is_visible,
+    load_agenda,
     remember,
     role_of,
 )
@@ -140,9 +141,13 @@ def create_agenda(caller: Caller, data: AgendaCreate, base_url: str) -> Represen
             with commits.commit_new_agenda(record) as tx:
                 tx.put("slug", slug_claim(slug, agenda_id), condition=TableItem.pk.does_not_exist())
                 tx.put("owner", membership, condition=TableItem.pk.does_not_exist())
+                create_claims.add(tx, agenda_id)
                 if data.icon:
                     upload_references.reference(tx, caller, "icon", data.icon, agenda_id)
         except TransactionFailed as error:
+            if (made := create_claims.claimed(error)) is not None:
+                # An earlier attempt of this keyed create committed: its agenda is the answer.
+                return agenda_representation(remember(load_agenda(made, consistent=True)), caller, base_url)
             rejected = upload_references.refused(error)
             if rejected is not None:
                 raise rejected from error

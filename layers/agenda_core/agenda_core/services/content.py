@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from pynamodb.expressions.condition import Condition
 
-from agenda_core.db import commits, keys
+from agenda_core.db import commits, create_claims, keys
 from agenda_core.db.base import TableItem
 from agenda_core.db.content_records import ContentRecord, replacement
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
@@ -55,7 +55,7 @@ from agenda_core.services.content_diagnosis import (
     role_error,
 )
 from agenda_core.services.content_kinds import KINDS, SESSIONS, ContentKind, change_state, without_empty
-from agenda_core.services.content_reads import written
+from agenda_core.services.content_reads import made_before, written
 
 # Every write is pinned to the agenda's version (db/commits.py); one that loses a race reads
 # again and retries, up to agendas.WRITE_ATTEMPTS times in all.
@@ -137,6 +137,8 @@ def _write(
         if remove:
             tx.remove("item", record, condition=item_condition)
         else:
+            if creating:
+                create_claims.add(tx, str(record.id))
             if replacing:  # a PUT: an update, so that what no request writes stays (``source``)
                 tx.change("item", record, actions=replacement(record), condition=item_condition)
             else:
@@ -221,20 +223,34 @@ def _create(
     agenda_condition = _cap_condition(kind)
     if kind is SESSIONS:
         agenda_condition &= _window_condition(fields)
-    committed = _write_on_head(
-        kind,
-        caller,
-        agenda_id,
-        record,
-        lambda failure: diagnose(kind, caller, agenda_id, None, failure, fields=fields, creating=True),
-        item_condition=TableItem.pk.does_not_exist(),
-        agenda_condition=agenda_condition,
-        creating=True,
-        count_change=1,
-        references_of=fields,
-    )
+
+    def explain(failure: TransactionFailed) -> ApiError:
+        if (made := create_claims.claimed(failure)) is not None:
+            raise _Made(made)  # an earlier attempt of this keyed create committed
+        return diagnose(kind, caller, agenda_id, None, failure, fields=fields, creating=True)
+
+    try:
+        committed = _write_on_head(
+            kind,
+            caller,
+            agenda_id,
+            record,
+            explain,
+            item_condition=TableItem.pk.does_not_exist(),
+            agenda_condition=agenda_condition,
+            creating=True,
+            count_change=1,
+            references_of=fields,
+        )
+    except _Made as made:
+        return made_before(kind, agenda_id, made.item_id)
     logger.info("content created", extra={"agenda_id": agenda_id, "id": item_id})
     return record, committed
+
+
+class _Made(Exception):
+    def __init__(self, item_id: str) -> None:
+        self.item_id = item_id
 
 
 def _created_at(item_id: str) -> str:

@@ -176,6 +176,17 @@ def written(
     return _representation(kind, item, view, agenda)
 
 
+def made_before(kind: ContentKind, agenda_id: str, item_id: str) -> tuple[ContentRecord, AgendaRecord]:
+    """The item an earlier attempt of a keyed create made (db/create_claims.py) and the agenda, as
+    ``written`` takes them: the retry answers as the first attempt would have (one BatchGetItem).
+    Raises ``NotFound`` when the item was deleted since."""
+    agenda, found = load_with_items(agenda_id, [keys.content_sk(kind.name, item_id)], consistent=True)
+    record = next((item for item in found if isinstance(item, kind.record)), None)
+    if record is None:
+        raise NotFound(f"The {kind.name} this Idempotency-Key created was deleted since.")
+    return record, agenda
+
+
 # --- lists ---------------------------------------------------------------------------------------
 
 

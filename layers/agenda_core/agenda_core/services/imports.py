@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from pynamodb.exceptions import UpdateError
 
-from agenda_core.db import keys
+from agenda_core.db import create_claims, keys
 from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import iso, new_id, utcnow
@@ -117,7 +117,10 @@ def start_import(caller: Caller, agenda_id: str, body: ImportCreate, base_url: s
                 condition=TableItem.pk.exists() & role.is_in(*roles_for("imports.create")),
             )
             tx.check("/upload_id", UploadRecord, upload_pk(body.upload_id), UPLOAD_SK, condition=usable)
+            create_claims.add(tx, import_id)
     except TransactionFailed as failure:
+        if (made := create_claims.claimed(failure)) is not None:
+            return read_import(caller, agenda_id, made, base_url)  # an earlier attempt committed
         raise _refusal(caller, agenda_id, failure) from failure
     logger.info("import asked for", extra={"agenda_id": agenda_id, "import_id": import_id})
     return _public(record, base_url)

@@ -19,7 +19,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from agenda_core.db import keys
+from agenda_core.db import create_claims, keys
 from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import iso, new_id, utcnow
@@ -233,10 +233,23 @@ def create_webhook(caller: Caller, agenda_id: str, data: WebhookCreate) -> Webho
                 actions=[AgendaRecord.webhooks_count.add(1)],
                 condition=_role_condition(caller, "webhooks.create") & under_cap,
             )
+            create_claims.add(tx, webhook_id)
     except TransactionFailed as failure:
+        if (made := create_claims.claimed(failure)) is not None:
+            return _made_before(agenda_id, made)  # an earlier attempt of this keyed create committed
         raise _explain(caller, agenda_id, "webhooks.create", failure) from failure
     logger.info("webhook created", extra={"agenda_id": agenda_id, "webhook_id": webhook_id})
     return WebhookWithSecret(**_public(record), secret=secret.secret)
+
+
+def _made_before(agenda_id: str, webhook_id: str) -> WebhookWithSecret:
+    """The subscription (with its secret, as its create answered) an earlier attempt made."""
+    _, webhook = _agenda_and_webhook(agenda_id, webhook_id)
+    with storage_errors():
+        secret = get_or_none(WebhookSecretRecord, webhook_secret_pk(webhook_id), SECRET_SK, consistent=True)
+    if secret is None:
+        raise NotFound("The webhook this Idempotency-Key created was deleted since.")
+    return WebhookWithSecret(**_public(webhook), secret=secret.secret)
 
 
 def delete_webhook(caller: Caller, agenda_id: str, webhook_id: str) -> None:
