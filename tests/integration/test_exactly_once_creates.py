@@ -7,7 +7,6 @@ and no twin. Without a key a retry is a new create (API.md §1: send one)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from tests.builders import create_agenda, ready_file, session_body, sign_up
 
 
 @pytest.fixture
-def lost_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+def lost_answers(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """While ``armed["TransactWriteItems"]`` > 0, that many transactions commit and then time out
     (the answer lost on the way back, as a dropped connection loses it)."""
     armed: dict[str, int] = {}
@@ -32,7 +31,7 @@ def lost_answers(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
         return answer
 
     monkeypatch.setattr(BaseClient, "_make_api_call", call)
-    yield armed
+    return armed
 
 
 def _retried(
