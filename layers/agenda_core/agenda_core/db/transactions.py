@@ -25,6 +25,9 @@ _UNAVAILABLE_CODES = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
         "TransactionInProgressException",
+        # A single-item write touching an item a transaction holds at that moment: the same
+        # "try again shortly" as a cancelled transaction's TransactionConflict (below).
+        "TransactionConflictException",
     }
 )
 
@@ -97,8 +100,18 @@ def transaction() -> Iterator[Transaction]:
         raise
 
 
+def response_code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when no answer came back (a timeout, a lost connection).
+
+    Not pynamodb's ``cause_response_code``: it assumes a ClientError and raises AttributeError on
+    a botocore timeout, whose ``response`` is None (found by tests/faults: every read timeout was
+    a 500)."""
+    response = getattr(error.cause, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 def is_condition_failure(error: PynamoDBException) -> bool:
-    return error.cause_response_code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+    return response_code(error) in {"ConditionalCheckFailedException", "TransactionCanceledException"}
 
 
 @contextmanager
@@ -107,12 +120,11 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except PynamoDBException as error:
-        if error.cause_response_code in _UNAVAILABLE_CODES or _is_connection_problem(error):
-            logger.warning("dynamodb unavailable", extra={"code": error.cause_response_code})
+        code = response_code(error)
+        if code in _UNAVAILABLE_CODES or _is_connection_problem(error):
+            logger.warning("dynamodb unavailable", extra={"code": code})
             raise ServiceUnavailable(get_settings().retry_after_seconds) from error
-        if error.cause_response_code == "TransactionCanceledException" and isinstance(
-            error, TransactWriteError
-        ):
+        if code == "TransactionCanceledException" and isinstance(error, TransactWriteError):
             codes = {r.code for r in (error.cancellation_reasons or []) if r}
             if codes & {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}:
                 raise ServiceUnavailable(get_settings().retry_after_seconds) from error
