@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from agenda_core.db.base import TableItem
@@ -112,6 +112,22 @@ def response_code(error: PynamoDBException) -> str | None:
 
 def is_condition_failure(error: PynamoDBException) -> bool:
     return response_code(error) in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def save_new(record: TableItem) -> None:
+    """Puts ``record``, whose key holds a fresh random id, on the condition that it is new; 503
+    when DynamoDB is busy.
+
+    The SDK retries a put whose answer was lost (a read timeout after the write was applied), and
+    the retry meets the very item its first attempt wrote: the condition fails. No one else can
+    hold a fresh random id, so a failed condition here means the put happened (found by
+    tests/faults: the retry's failure was a 500 for a create that succeeded)."""
+    try:
+        with storage_errors():
+            record.save(condition=TableItem.pk.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
 
 
 @contextmanager
