@@ -154,6 +154,17 @@ def _verdict_basis(results: Results) -> list[str]:
     ]
 
 
+# Written by another run, kept when `make bench` rewrites RESULTS.md: the fault figures come from
+# `make test` (tests/faults prints them), not from the bench (issue 14 item 4).
+KEPT_HEADING = "## 6. Faults"
+
+
+def kept_sections(previous: str) -> str:
+    """The part of the previous RESULTS.md from KEPT_HEADING on ("" when it has none)."""
+    at = previous.find("\n" + KEPT_HEADING)
+    return previous[at:] if at >= 0 else ""
+
+
 def render(results: Results) -> str:
     body: list[str] = []
     for section in (_cold_section, _restored_section, _full_read_section, _requests_section, _layer_section):

@@ -34,7 +34,7 @@ from bench import (
     runtime_site,
 )
 from bench.harness import ROOT, build_snapshots, quiet, running_stack
-from bench.report import Results, render
+from bench.report import Results, kept_sections, render
 from bench.seed import PASSWORD, SeedData, content_routes, seed
 
 
@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         peers=peers,
     )
     text = render(results)
+    if args.out.exists():
+        text += kept_sections(args.out.read_text(encoding="utf-8"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"bench: wrote {args.out} in {time.perf_counter() - started:.0f} s", file=sys.stderr)

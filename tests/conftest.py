@@ -18,7 +18,8 @@ import pytest
 pytest_plugins = [
     "tests.canaries",
     "tests.stack_room",
-]  # canary secrets, watched over the whole run (RELIABILITY.md)
+    "tests.faults.figures",
+]  # canary secrets, watched over the whole run (RELIABILITY.md); the fault figures (issue 14)
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from agenda_core.db.base import TableItem
@@ -25,6 +25,9 @@ _UNAVAILABLE_CODES = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
         "TransactionInProgressException",
+        # A single-item write touching an item a transaction holds at that moment: the same
+        # "try again shortly" as a cancelled transaction's TransactionConflict (below).
+        "TransactionConflictException",
     }
 )
 
@@ -97,19 +100,34 @@ def transaction() -> Iterator[Transaction]:
         raise
 
 
+def response_code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when no answer came back (a timeout, a lost connection).
+
+    Not pynamodb's ``cause_response_code``: it assumes a ClientError and raises AttributeError on
+    a botocore timeout, whose ``response`` is None (found by tests/faults: every read timeout was
+    a 500)."""
+    response = getattr(error.cause, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 def is_condition_failure(error: PynamoDBException) -> bool:
     return response_code(error) in {"ConditionalCheckFailedException", "TransactionCanceledException"}
 
 
-def response_code(error: PynamoDBException) -> str | None:
-    """DynamoDB's error code, or None when there was no answer. Not pynamodb's own
-    ``cause_response_code``: a read timeout's cause carries ``response = None``, which that property
-    calls ``.get`` on (an AttributeError, which was a 500 where a 503 belongs)."""
-    response = getattr(error.cause, "response", None)
-    if not isinstance(response, dict):
-        return None
-    code = (response.get("Error") or {}).get("Code")
-    return str(code) if code is not None else None
+def save_new(record: TableItem) -> None:
+    """Puts ``record``, whose key holds a fresh random id, on the condition that it is new; 503
+    when DynamoDB is busy.
+
+    The SDK retries a put whose answer was lost (a read timeout after the write was applied), and
+    the retry meets the very item its first attempt wrote: the condition fails. No one else can
+    hold a fresh random id, so a failed condition here means the put happened (found by
+    tests/faults: the retry's failure was a 500 for a create that succeeded)."""
+    try:
+        with storage_errors():
+            record.save(condition=TableItem.pk.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
 
 
 @contextmanager
@@ -120,7 +138,7 @@ def storage_errors() -> Iterator[None]:
     except PynamoDBException as error:
         code = response_code(error)
         if code in _UNAVAILABLE_CODES or _is_connection_problem(error):
-            logger.warning("dynamodb unavailable", extra={"code": code or type(error.cause).__name__})
+            logger.warning("dynamodb unavailable", extra={"code": code})
             raise ServiceUnavailable(get_settings().retry_after_seconds) from error
         if code == "TransactionCanceledException" and isinstance(error, TransactWriteError):
             codes = {r.code for r in (error.cancellation_reasons or []) if r}

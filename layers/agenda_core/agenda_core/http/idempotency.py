@@ -9,6 +9,7 @@ is validated here first, and the persistence layer (which creates a boto3 client
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from agenda_core import create_claim
-from agenda_core.errors import BadRequest, Conflict, ValidationFailed
+from agenda_core.errors import BadRequest, Conflict, ServiceUnavailable, ValidationFailed
 from agenda_core.http.request import header
 from agenda_core.integrations.aws import client
+from agenda_core.observability import logger
 from agenda_core.settings import get_settings
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
@@ -49,8 +51,41 @@ def _persistence() -> Any:
 
     # Our client: the shared session, standard retries, short timeouts (RELIABILITY.md).
     return DynamoDBPersistenceLayer(
-        table_name=get_settings().idempotency_table_name, boto3_client=client("dynamodb")
+        table_name=get_settings().idempotency_table_name, boto3_client=_OwnWrites(client("dynamodb"))
     )
+
+
+class _OwnWrites:
+    """The idempotency store's client, whose PutItem knows its own write when a retry meets it.
+
+    The in-progress record is put under a condition (no live record for this key). When an
+    attempt is applied but its answer is lost (a read timeout), the SDK retries and the condition
+    fails on the record that very attempt wrote: Powertools would then answer the request with
+    409 ``idempotency_in_progress`` about itself (found by tests/faults). Each put carries a
+    token of its own; the failed condition returns the stored item (Powertools asks for
+    ``ReturnValuesOnConditionCheckFailure``), and when it carries our token the put did succeed.
+    """
+
+    _TOKEN = "put_token"
+
+    def __init__(self, dynamodb: Any) -> None:
+        self._client = dynamodb
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        token = {"S": secrets.token_hex(16)}
+        kwargs["Item"] = {**kwargs["Item"], self._TOKEN: token}
+        try:
+            return self._client.put_item(**kwargs)
+        except ClientError as error:
+            stored = error.response.get("Item") or {}
+            if stored.get(self._TOKEN) == token:
+                return {}
+            raise
 
 
 @cache
@@ -84,16 +119,32 @@ def idempotent_create(
         )
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
 
     _config().register_lambda_context(app.lambda_context)
     request = {"caller": caller_id, "route": route_key, "key": key, "body": app.current_event.json_body}
+    created: list[Response[str]] = []
+
+    def create_once() -> Response[str]:
+        created.append(create())
+        return created[-1]
+
     try:
         # The create also claims the key in its own transaction (db/create_claims.py): a retry
         # after an answer lost past the commit finds what the first attempt made.
         with create_claim.claiming(caller_id, route_key, key):
-            stored = _runner(route_key)(request=request, create=create)
+            stored = _runner(route_key)(request=request, create=create_once)
+    except IdempotencyPersistenceLayerError as error:
+        # The idempotency table is throttled or unreachable after the SDK's retries (found by
+        # tests/faults: a 500). Before the create ran, nothing was written: a 503 to retry. After
+        # it, the object exists and only its record could not be completed: the create's own
+        # answer, rather than a 503 that would send the client to make it again.
+        logger.warning("idempotency store unavailable", extra={"object_created": bool(created)})
+        if created:
+            return created[-1]
+        raise ServiceUnavailable(get_settings().retry_after_seconds) from error
     except IdempotencyValidationError as error:
         raise ValidationFailed(
             [],

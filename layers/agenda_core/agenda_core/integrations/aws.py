@@ -22,3 +22,28 @@ def client(service: str) -> Any:
         read_timeout=settings.aws_read_timeout_seconds,
     )
     return botocore_session().create_client(service, config=config)
+
+
+# The answers that mean "busy or down, try again shortly" from any AWS service, after the SDK's
+# own retries: botocore's throttling codes (botocore/retries/standard.py) and any 5xx.
+_THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestThrottled",
+        "SlowDown",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+    }
+)
+
+
+def is_unavailable(error: Any) -> bool:
+    """Whether a botocore ``ClientError`` means the service is throttled or failing (a 503 for
+    our callers) rather than a request or deployment mistake (a bug)."""
+    response = getattr(error, "response", None) or {}
+    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return status >= 500 or response.get("Error", {}).get("Code") in _THROTTLING_CODES

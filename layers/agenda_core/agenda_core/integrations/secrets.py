@@ -20,7 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agenda_core.integrations.aws import client
+from agenda_core.errors import ServiceUnavailable
+from agenda_core.integrations.aws import client, is_unavailable
+from agenda_core.observability import logger
 from agenda_core.settings import get_settings
 
 _CACHE_SECONDS = 300
@@ -86,8 +88,18 @@ def parse_secret(raw: str) -> KeyRing:
 
 def _load() -> KeyRing:
     global _cached
+    from botocore.exceptions import BotoCoreError, ClientError
+
     arn = get_settings().signing_key_secret_arn
-    raw = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    try:
+        raw = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    except (BotoCoreError, ClientError) as error:
+        if isinstance(error, ClientError) and not is_unavailable(error):
+            raise  # access denied, no such secret: a deployment bug (a logged 500)
+        # Throttled or unreachable after the SDK's retries: a 503 the client may retry, never a
+        # 500 (RELIABILITY.md; found by tests/faults: it escaped the handler, a 502).
+        logger.warning("secrets manager unavailable", extra={"error": type(error).__name__})
+        raise ServiceUnavailable(get_settings().retry_after_seconds) from error
     ring = parse_secret(raw)
     _cached = (time.monotonic(), ring)
     return ring

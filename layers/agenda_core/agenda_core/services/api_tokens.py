@@ -27,12 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DeleteError, PynamoDBException
+from pynamodb.exceptions import PynamoDBException
 
 from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.token_records import TOKEN_SK, ApiTokenRecord, token_pk, tokens_of_pk
-from agenda_core.db.transactions import is_condition_failure, storage_errors
+from agenda_core.db.transactions import (
+    TransactionFailed,
+    is_condition_failure,
+    save_new,
+    storage_errors,
+    transaction,
+)
 from agenda_core.errors import (
     Conflict,
     FieldError,
@@ -124,8 +130,7 @@ def create_token(caller: Caller, data: ApiTokenCreate, base_url: str) -> ApiToke
         gsi1pk=tokens_of_pk(caller.user_id),
         gsi1sk=token_id,
     )
-    with storage_errors():
-        record.save(condition=TableItem.pk.does_not_exist())
+    save_new(record)
     # The id only: the secret is never logged.
     logger.info("api token created", extra={"token_id": token_id, "user_id": caller.user_id})
     return ApiTokenCreated(**_fields(record, base_url), token=secret)
@@ -157,19 +162,23 @@ def list_tokens(
 
 
 def delete_token(caller: Caller, token_id: str) -> None:
-    """Deletes one of the caller's tokens: one DeleteItem on the condition that it is theirs.
+    """Deletes one of the caller's tokens, on the condition that it is theirs: a transaction of
+    one item rather than a DeleteItem, for its idempotency token. The SDK retries a delete whose
+    answer was lost; a plain DeleteItem's retry met its own effect and answered 404 for a token
+    it had just deleted (found by tests/faults), a transaction's retry is answered as the first
+    attempt was.
 
     Raises ``NotFound`` (also for another user's token: API.md §1, 404 when not visible).
     """
     assert caller.user_id is not None
     try:
-        with storage_errors():
-            ApiTokenRecord(token_pk(token_id), TOKEN_SK).delete(
-                condition=ApiTokenRecord.user_id == caller.user_id
+        with transaction() as tx:
+            tx.remove(
+                "token",
+                ApiTokenRecord(token_pk(token_id), TOKEN_SK),
+                condition=ApiTokenRecord.user_id == caller.user_id,
             )
-    except DeleteError as error:
-        if not is_condition_failure(error):
-            raise
+    except TransactionFailed as error:
         raise NotFound("You have no API token with this id.") from error
     _cache.pop(token_id, None)
     logger.info("api token deleted", extra={"token_id": token_id, "user_id": caller.user_id})

@@ -149,6 +149,10 @@ def start_session(
         ttl=expires,
     )
     unchanged = CredentialRecord.password_hash == credential.password_hash
+    # Signed before anything is stored: when the signing key cannot be read (Secrets Manager
+    # throttled), the login fails with nothing written, not after a session no one will ever
+    # hold (found by tests/faults).
+    pair = _pair(user_id, family_id, token)
     try:
         with transaction() as tx:
             tx.put("family", family, condition=TableItem.pk.does_not_exist())
@@ -169,7 +173,7 @@ def start_session(
             raise _invalid_credentials() from error
         raise
     logger.info("session started", extra={"user_id": user_id, "session_id": family_id})
-    return _pair(user_id, family_id, token)
+    return pair
 
 
 def _pair(user_id: str, family_id: str, refresh_token: str) -> TokenPublic:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from agenda_core.db.base import TableItem, get_or_none
+from agenda_core.db.base import get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
-from agenda_core.db.transactions import storage_errors
+from agenda_core.db.transactions import save_new, storage_errors
 from agenda_core.db.upload_records import (
     UNREFERENCED_SECONDS,
     UPLOAD_SK,
@@ -87,8 +87,7 @@ def create_upload(caller: Caller, data: UploadCreate, base_url: str) -> UploadCr
         ttl=int(now.timestamp()) + UNREFERENCED_SECONDS,
     )
     post = upload_storage.presigned_post(incoming_key(upload_id), data.content_type, data.content_length)
-    with storage_errors():
-        record.save(condition=TableItem.pk.does_not_exist())
+    save_new(record)
     return UploadCreated(**public(record, base_url), upload={"method": "POST", **post})
 
 
