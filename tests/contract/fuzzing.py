@@ -42,7 +42,9 @@ from agenda_core import content_names
 from agenda_core.schemas.common import TIME_ZONE_FORMAT, TIME_ZONES
 from tests.contract.conftest import ItemKey, committed_document, item_keys
 
-MAX_EXAMPLES = 40
+# Per operation and phase. 40 until issue 13 took the document from 64 to 73 operations (and the
+# suite near its 6-minute budget): 32 keeps every phase and operation, at 80 % of the cases.
+MAX_EXAMPLES = 32
 WFC_FILE = Path(__file__).with_name("wfc-auth.json")
 PEERS = ("alice", "bob")
 

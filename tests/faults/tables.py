@@ -115,9 +115,19 @@ class Delta:
         return Delta(other.added - self.added, other.removed - self.removed, other.changed - self.changed)
 
 
+def _sets_sorted(value: Any) -> Any:
+    """DynamoDB sets (SS, NS, BS) in one order: a set's order in an answer is arbitrary (and in
+    moto follows Python's per-process string hashing, which differs between xdist workers)."""
+    if isinstance(value, dict):
+        return {k: sorted(v) if k in ("SS", "NS", "BS") else _sets_sorted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sets_sorted(v) for v in value]
+    return value
+
+
 def shape(item: dict[str, Any]) -> str:
     """An item with the values that differ from run to run replaced by placeholders."""
-    text = json.dumps(item, sort_keys=True)
+    text = json.dumps(_sets_sorted(item), sort_keys=True)
     for pattern, placeholder in _VOLATILE:
         text = pattern.sub(placeholder, text)
     return text
