@@ -144,3 +144,16 @@ def dev_server(*extra: str, sigint: signal.Handlers = signal.SIG_DFL) -> Iterato
         if process.poll() is None:
             process.kill()
             process.wait(timeout=STOP_SECONDS)
+
+
+def signed_up(api: str, email: str, password: str, name: str) -> dict[str, str]:
+    """Signs a new user up on a running server (``api``: its ``/v1`` URL) and signs them in: the
+    ``Authorization`` header of their session."""
+    import requests
+
+    credentials = {"email": email, "password": password}
+    created = requests.post(f"{api}/users", json={**credentials, "name": name}, timeout=REQUEST_SECONDS)
+    assert created.ok, created.text
+    login = requests.post(f"{api}/auth/token", json=credentials, timeout=REQUEST_SECONDS)
+    assert login.ok, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from tests.dev_server import REQUEST_SECONDS, dev_server
+from tests.dev_server import REQUEST_SECONDS, dev_server, signed_up
 
 PATIENCE_SECONDS = 60.0
 DEMOCON = Path(__file__).resolve().parents[3] / "shared/fixtures/c3voc/examples/pretalx-democon.json"
@@ -31,12 +31,7 @@ def test_a_schedule_file_imports_into_an_agenda_on_the_dev_server() -> None:
     schedule = DEMOCON.read_bytes()
     with dev_server() as dev:
         api = f"{dev.url}/v1"
-        credentials = {"email": "imports@example.com", "password": "imports-password-123"}
-        assert requests.post(f"{api}/users", json={**credentials, "name": "Im"}, timeout=REQUEST_SECONDS).ok
-        token = requests.post(f"{api}/auth/token", json=credentials, timeout=REQUEST_SECONDS).json()[
-            "access_token"
-        ]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = signed_up(api, "imports@example.com", "imports-password-123", "Im")
         days = {"name": "DemoCon", "start_at": "2020-12-14", "duration": 3, "timezone": "UTC"}
         agenda = requests.post(f"{api}/agendas", json=days, headers=auth, timeout=REQUEST_SECONDS).json()
         # 1. Ask for the upload.

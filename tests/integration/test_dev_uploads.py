@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from tests.dev_server import REQUEST_SECONDS, dev_server
+from tests.dev_server import REQUEST_SECONDS, dev_server, signed_up
 from tests.images import png
 
 PATIENCE_SECONDS = 60.0
@@ -19,12 +19,7 @@ def test_a_presigned_post_to_the_dev_server_becomes_a_served_image(record_proper
     image = png(8, 6)
     with dev_server() as dev:
         api = f"{dev.url}/v1"
-        credentials = {"email": "uploads@example.com", "password": "uploads-password-123"}
-        assert requests.post(f"{api}/users", json={**credentials, "name": "Up"}, timeout=REQUEST_SECONDS).ok
-        token = requests.post(f"{api}/auth/token", json=credentials, timeout=REQUEST_SECONDS).json()[
-            "access_token"
-        ]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = signed_up(api, "uploads@example.com", "uploads-password-123", "Up")
         asked = {"purpose": "agenda_icon", "content_type": "image/png", "content_length": len(image)}
         created = requests.post(f"{api}/uploads", json=asked, headers=auth, timeout=REQUEST_SECONDS)
         assert created.status_code == 201, created.text

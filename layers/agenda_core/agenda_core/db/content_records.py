@@ -10,6 +10,7 @@ so a write never needs to read the item to know its new ETag.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pynamodb.attributes import (
@@ -97,3 +98,8 @@ def replacement(record: ContentRecord) -> list[Any]:
         for name, attribute in type(record).get_attributes().items()
         if not (attribute.is_hash_key or attribute.is_range_key or name == "source")
     ]
+
+
+def new_revision() -> int:
+    """A write's new ``revision``: random, not counted, so a write sets it without reading the item."""
+    return secrets.randbelow(2**52) + 1

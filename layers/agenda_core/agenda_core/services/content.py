@@ -20,15 +20,14 @@ A failed condition costs one more read, to say why (404, 403, 412, 409 or 422).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
 from agenda_core.db import commits, create_claims, keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.content_records import ContentRecord, replacement
+from agenda_core.db.content_records import ContentRecord, new_revision, replacement
 from agenda_core.db.ids import created_at_of, iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import TransactionFailed
@@ -46,9 +45,14 @@ from agenda_core.services.agenda_partition import (
     remember,
 )
 from agenda_core.services.agendas import WRITE_ATTEMPTS
+from agenda_core.services.content_conditions import (
+    cap_condition,
+    revision_condition,
+    window_condition,
+    writer_condition,
+)
 from agenda_core.services.content_diagnosis import (
     REFERENCE_NAMES,
-    WRITERS,
     diagnose,
     not_found,
     outside_days,
@@ -62,35 +66,6 @@ from agenda_core.services.content_reads import made_before, written
 
 
 # --- writing: conditions ---------------------------------------------------------------------
-
-
-def _role_condition(caller: Caller) -> Condition:
-    assert caller.user_id is not None
-    role = cast(Any, AgendaRecord.roles)[caller.user_id]
-    return TableItem.pk.exists() & role.is_in(*WRITERS)
-
-
-def _revision_condition(versions: set[int] | None) -> Condition:
-    condition = TableItem.pk.exists()
-    if versions is not None:
-        revision = ContentRecord.revision
-        condition &= revision.is_in(*versions) if versions else revision < 0
-    return condition
-
-
-def _window_condition(fields: Mapping[str, Any]) -> Condition:
-    """Inside the agenda's days (API.md §4), against the window the agenda item keeps."""
-    return (AgendaRecord.window_start <= fields["starts"]) & (AgendaRecord.window_end >= fields["ends"])
-
-
-def _cap_condition(kind: ContentKind) -> Condition:
-    counter = kind.count_attribute
-    return counter.does_not_exist() | (counter < kind.cap)
-
-
-def _new_revision() -> int:
-    # Random, not counted: a write sets it without reading the item (db/content_records.py).
-    return secrets.randbelow(2**52) + 1
 
 
 def _require_agenda_id(agenda_id: str, caller: Caller) -> None:
@@ -122,7 +97,7 @@ def _write(
     counter, a check that every referenced id exists in the agenda, and the change record. On
     success ``base`` becomes the agenda as committed (this container's new head). Raises
     ``TransactionFailed``."""
-    condition = _role_condition(caller)
+    condition = writer_condition(caller)
     if agenda_condition is not None:
         condition &= agenda_condition
     actions = [kind.count_attribute.add(count_change)] if count_change else []
@@ -215,14 +190,14 @@ def _create(
         keys.agenda_pk(agenda_id),
         keys.content_sk(kind.name, item_id),
         id=item_id,
-        revision=_new_revision(),
+        revision=new_revision(),
         created_at=iso(now),
         updated_at=iso(now),
         **fields,
     )
-    agenda_condition = _cap_condition(kind)
+    agenda_condition = cap_condition(kind)
     if kind is SESSIONS:
-        agenda_condition &= _window_condition(fields)
+        agenda_condition &= window_condition(fields)
 
     def explain(failure: TransactionFailed) -> ApiError:
         if (made := create_claims.claimed(failure)) is not None:
@@ -282,7 +257,7 @@ def replace_item(
         keys.agenda_pk(agenda_id),
         keys.content_sk(kind.name, item_id),
         id=item_id,
-        revision=_new_revision(),
+        revision=new_revision(),
         created_at=_created_at(item_id),
         updated_at=iso(utcnow()),
         **fields,
@@ -293,8 +268,8 @@ def replace_item(
         agenda_id,
         record,
         lambda failure: diagnose(kind, caller, agenda_id, item_id, failure, versions=versions, fields=fields),
-        item_condition=_revision_condition(versions),
-        agenda_condition=_window_condition(fields) if kind is SESSIONS else None,
+        item_condition=revision_condition(versions),
+        agenda_condition=window_condition(fields) if kind is SESSIONS else None,
         references_of=fields,
         replacing=True,
     )
@@ -340,7 +315,7 @@ def update_item(
             current.pk,
             current.sk,
             id=item_id,
-            revision=_new_revision(),
+            revision=new_revision(),
             created_at=current.created_at,
             updated_at=iso(utcnow()),
             **merged,
@@ -401,7 +376,7 @@ def delete_item(
                 caller,
                 record,
                 agenda,
-                item_condition=_revision_condition(versions),
+                item_condition=revision_condition(versions),
                 count_change=-1,
                 remove=True,
             )

@@ -32,7 +32,7 @@ from pynamodb.expressions.condition import Condition
 
 from agenda_core.db import commits, keys
 from agenda_core.db.base import TableItem
-from agenda_core.db.content_records import ContentRecord
+from agenda_core.db.content_records import ContentRecord, new_revision
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
 from agenda_core.db.transactions import TransactionFailed
@@ -240,7 +240,7 @@ class _Plan:
             keys.agenda_pk(str(self.agenda.id)),
             keys.content_sk(kind.name, item_id),
             id=item_id,
-            revision=_new_revision(),
+            revision=new_revision(),
             created_at=str(found["created_at"]) if found else iso(self.now),
             updated_at=iso(self.now),
             source=key,
@@ -320,12 +320,6 @@ class _Plan:
 def change_state_of(item: Mapping[str, Any]) -> dict[str, Any]:
     """A stored item (plain values) as ``change_state`` shows a record."""
     return {n: v for n, v in item.items() if n not in ("pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl")}
-
-
-def _new_revision() -> int:
-    import secrets
-
-    return secrets.randbelow(2**52) + 1
 
 
 # --- applying: transactions as large as DynamoDB allows ------------------------------------------
