@@ -121,3 +121,32 @@ def test_a_webhook_whose_answer_was_lost_is_made_once_and_shows_its_secret_again
     assert retry.json()["secret"].startswith("whsec_")
     listed = api.request("GET", path, headers=owner["headers"]).json()["webhooks"]
     assert [w["id"] for w in listed] == [retry.json()["id"]]
+
+
+def test_an_upload_whose_answer_was_lost_is_asked_for_once(api, lost_answers):
+    owner = sign_up(api)
+    body = {"purpose": "agenda_icon", "content_type": "image/png", "content_length": 1234}
+
+    first, retry = _retried(api, lost_answers, "/v1/uploads", body, owner["headers"])
+
+    assert first.status == 503
+    assert retry.status == 201, retry.body
+    made = retry.json()
+    assert made["upload"]["fields"]["key"] == f"incoming/{made['id']}"  # a POST for that very upload
+    read = api.request("GET", f"/v1/uploads/{made['id']}", headers=owner["headers"])
+    assert read.status == 200 and read.json()["status"] == "pending"
+
+
+def test_a_member_whose_answer_was_lost_is_added_once(api, lost_answers):
+    owner, member = sign_up(api), sign_up(api, name="Grace Hopper")
+    agenda = create_agenda(api, owner)
+    path = f"/v1/agendas/{agenda['id']}/members"
+    body = {"email": member["user"]["email"], "role": "editor"}
+
+    first, retry = _retried(api, lost_answers, path, body, owner["headers"])
+
+    assert first.status == 503
+    assert retry.status == 201, retry.body  # not 409 member_exists: the answer the first attempt lost
+    assert retry.json()["id"] == member["user"]["id"] and retry.json()["role"] == "editor"
+    listed = api.request("GET", path, headers=owner["headers"]).json()["members"]
+    assert sorted(m["role"] for m in listed) == ["editor", "owner"]

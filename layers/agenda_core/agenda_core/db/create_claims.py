@@ -33,6 +33,11 @@ class ClaimRecord(TableItem, discriminator="claim"):
     object_id = UnicodeAttribute()  # what the create made: an agenda, an item, an import
 
 
+def keyed() -> bool:
+    """Whether this request's create was sent with an ``Idempotency-Key`` (and so claims it)."""
+    return create_claim.current() is not None
+
+
 def add(tx: Transaction, object_id: str) -> None:
     """Puts this keyed create's claim in ``tx`` (named "claim"); nothing for a create without a key."""
     digest = create_claim.current()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from agenda_core.db import keys
+from agenda_core.db import create_claims, keys
 from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.cursors import decode_cursor, encode_cursor, query_fingerprint
 from agenda_core.db.ids import iso, utcnow
@@ -139,7 +139,19 @@ def add_member(caller: Caller, agenda_id: str, data: MemberCreate, base_url: str
                 & _role_path(caller.user_id).is_in(*(OPERATIONS["members.create"].roles or ()))
                 & (size(AgendaRecord.roles) < cap),
             )
+            create_claims.add(tx, credential.user_id)
     except TransactionFailed as error:
+        if create_claims.claimed(error) is not None:
+            # An earlier attempt of this keyed create committed: the membership it made.
+            with storage_errors():
+                made = get_or_none(
+                    MembershipRecord,
+                    keys.agenda_pk(agenda_id),
+                    keys.member_sk(credential.user_id),
+                    consistent=True,
+                )
+            if made is not None:
+                return _public(made, data.email, base_url)
         if "agenda" in error.failed:
             agenda = _current(agenda_id)
             agenda_partition.authorize(agenda, caller, "members.create")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from agenda_core.db.base import get_or_none
+from agenda_core.db import create_claims
+from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
-from agenda_core.db.transactions import save_new, storage_errors
+from agenda_core.db.transactions import TransactionFailed, save_new, storage_errors, transaction
 from agenda_core.db.upload_records import (
     UNREFERENCED_SECONDS,
     UPLOAD_SK,
@@ -87,7 +88,30 @@ def create_upload(caller: Caller, data: UploadCreate, base_url: str) -> UploadCr
         ttl=int(now.timestamp()) + UNREFERENCED_SECONDS,
     )
     post = upload_storage.presigned_post(incoming_key(upload_id), data.content_type, data.content_length)
-    save_new(record)
+    if not create_claims.keyed():
+        save_new(record)
+        return UploadCreated(**public(record, base_url), upload={"method": "POST", **post})
+    try:
+        with transaction() as tx:  # the upload and its key's claim (db/create_claims.py)
+            tx.put("upload", record, condition=TableItem.pk.does_not_exist())
+            create_claims.add(tx, upload_id)
+    except TransactionFailed as failure:
+        made = create_claims.claimed(failure)
+        if made is None:
+            raise
+        return _made_before(made, base_url)  # an earlier attempt of this keyed create committed
+    return UploadCreated(**public(record, base_url), upload={"method": "POST", **post})
+
+
+def _made_before(upload_id: str, base_url: str) -> UploadCreated:
+    """The upload an earlier attempt made, with a presigned POST for it as its create answered."""
+    with storage_errors():
+        record = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK, consistent=True)
+    if record is None:
+        raise NotFound("The upload this Idempotency-Key created is gone.")
+    post = upload_storage.presigned_post(
+        incoming_key(upload_id), record.content_type, int(record.content_length)
+    )
     return UploadCreated(**public(record, base_url), upload={"method": "POST", **post})
 
 
