@@ -150,7 +150,9 @@ def test_a_newer_schedule_updates_in_place_and_never_touches_hand_made_content(a
     assert len(after["sessions"]) == 36 + 1  # 36 imported (one dropped, one new) and the hand-made one
     now = {s["title"]: s for s in after["sessions"]}
     assert now["A better title"]["id"] == by_title[old_title]["id"]  # updated in place
-    assert dropped["title"] not in now or dropped["title"] == old_title
+    after_ids = {s["id"] for s in after["sessions"]}
+    assert by_title[dropped["title"]]["id"] not in after_ids  # deleted
+    assert now["Brand new"]["id"] not in {s["id"] for s in before["sessions"]}  # created
     assert now["Hand made"] == by_title["Hand made"]
     assert now["Hand made"]["id"] == hand["id"]
     assert [v["id"] for v in after["venues"] if v["name"] == "Gray Room"].count(hand_venue["id"]) == 1
@@ -309,8 +311,10 @@ def test_who_may_import_and_with_which_upload(api, aws, owner, agenda):
     def start(who: dict[str, Any], upload_id: str) -> Any:
         return api.request("POST", path, json_body={"upload_id": upload_id}, headers=who["headers"])
 
-    assert start(viewer, theirs["id"]).status == 403
-    assert start(stranger, mine["id"]).status == 404
+    refused = start(viewer, theirs["id"])
+    assert (refused.status, refused.json()["code"]) == (403, "insufficient_role")
+    hidden = start(stranger, mine["id"])
+    assert (hidden.status, hidden.header("Content-Type")) == (404, "application/problem+json")
     other = start(owner, theirs["id"])
     assert other.status == 422 and other.json()["errors"][0]["code"] == "unknown_upload"
     assert start(owner, "upl_01JQ0000000000000000000000").status == 422

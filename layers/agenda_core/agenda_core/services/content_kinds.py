@@ -136,7 +136,12 @@ def values_of(record: ContentRecord) -> dict[str, Any]:
 def change_state(record: ContentRecord) -> dict[str, Any]:
     """What the change log keeps of an item (db/commits.py): its attributes, without the table's
     bookkeeping."""
-    return {name: value for name, value in values_of(record).items() if name not in _TABLE_KEYS}
+    return state_of(values_of(record))
+
+
+def state_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored item's plain values (db/raw.py) as ``change_state`` shows a record."""
+    return {name: value for name, value in values.items() if name not in _TABLE_KEYS}
 
 
 _TABLE_KEYS = frozenset({"pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl"})

@@ -288,22 +288,19 @@ def run_import(agenda_id: str, import_id: str) -> str:
     only when even the import's own item cannot be written (the stream retries)."""
     from agenda_core.errors import ServiceUnavailable
     from agenda_core.schemas.auth import session_caller
-    from agenda_core.services.schedule_import import read_document
     from agenda_core.services.schedule_source import Fixes, read_source
     from agenda_core.services.schedule_sync import ImportRefused, SyncReport, sync
 
+    # The claim's UpdateItem answers with the whole item (pynamodb asks for ALL_NEW): no read.
     record = _claim(agenda_id, import_id)
     if record is None:
         return "skipped"
-    stored = get_or_none(ImportRecord, imports_pk(agenda_id), import_sk(import_id), consistent=True)
-    assert stored is not None
     fixes, report = Fixes(), SyncReport()
     error: tuple[str, str] | None = None
     try:
-        caller = session_caller(stored.created_by)
-        document = _document(stored, read_document)
-        source = read_source(document, fixes)
-        if stored.adjust_days:
+        caller = session_caller(record.created_by)
+        source = read_source(_document(record.upload_id), fixes)
+        if record.adjust_days:
             _adjust_days(caller, agenda_id, source, fixes)
         sync(caller, agenda_id, source, fixes, report)
     except ImportRefused as refused:
@@ -327,12 +324,13 @@ def run_import(agenda_id: str, import_id: str) -> str:
     return status
 
 
-def _document(stored: ImportRecord, read_document: Any) -> Any:
+def _document(upload_id: str) -> Mapping[str, Any]:
     """The upload's file as a schedule.json document. Raises ``ValidationFailed``."""
     from agenda_core.integrations import upload_storage
+    from agenda_core.services.schedule_import import read_document
 
     with storage_errors():
-        upload = get_or_none(UploadRecord, upload_pk(stored.upload_id), UPLOAD_SK, consistent=True)
+        upload = get_or_none(UploadRecord, upload_pk(upload_id), UPLOAD_SK, consistent=True)
     if upload is None or upload.status != "ready":
         raise ValidationFailed(
             [

@@ -22,7 +22,6 @@ wrote is matched, not written twice).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -49,6 +48,7 @@ from agenda_core.services.content_kinds import (
     VENUES,
     ContentKind,
     change_state,
+    state_of,
     without_empty,
 )
 from agenda_core.services.schedule_source import Fixes, Source, SourceSession, reason
@@ -134,7 +134,7 @@ def sync(caller: Caller, agenda_id: str, source: Source, fixes: Fixes, report: S
         error = role_error(agenda, caller)
         if error is not None:
             raise error
-        plan = _Plan(agenda, items, fixes)
+        plan = _Plan(agenda, items)
         writes = plan.writes(source)
         if plan.outside:
             plan.fixes_to(fixes)
@@ -176,7 +176,7 @@ def days_needed(agenda: AgendaRecord, source: Source) -> tuple[date, int] | None
 class _Plan:
     """The writes that take the agenda, as read, to the schedule."""
 
-    def __init__(self, agenda: AgendaRecord, items: list[dict[str, Any]], fixes: Fixes) -> None:
+    def __init__(self, agenda: AgendaRecord, items: list[dict[str, Any]]) -> None:
         self.agenda, self.items = agenda, items
         self.now = utcnow()
         self.found: dict[tuple[str, str], dict[str, Any]] = {
@@ -187,7 +187,6 @@ class _Plan:
         self.refused: dict[ContentKind, int] = {}
         self.outside = 0  # sessions outside the agenda's days: the whole import is refused
         self.notes: list[tuple[str, str]] = []  # noted once the plan is the one applied
-        self.fixes = fixes
 
     def fixes_to(self, fixes: Fixes) -> None:
         for fix, example in self.notes:
@@ -260,7 +259,7 @@ class _Plan:
         fields.pop("source", None)
         record = self._record(kind, key, fields, found)
         if found is not None:
-            before = {n: v for n, v in change_state_of(found).items() if n not in _NOT_COMPARED}
+            before = {n: v for n, v in state_of(found).items() if n not in _NOT_COMPARED}
             after = {n: v for n, v in change_state(record).items() if n not in _NOT_COMPARED}
             if before == after:
                 self.unchanged[kind] = self.unchanged.get(kind, 0) + 1
@@ -276,22 +275,22 @@ class _Plan:
         try:
             model = SessionCreate(**session.fields, venue_id=venue, track_id=track, speaker_ids=speakers)
         except ValidationError as refused:
-            return self._refuse(session, f"event skipped ({reason(refused)})")
+            return self._refuse(session, "event skipped", reason(refused))
         fields = without_empty(SESSIONS.to_storage(model.model_dump()))
         errors = SESSIONS.check(fields)
         if errors:
-            return self._refuse(session, f"event skipped ({'; '.join(e.detail for e in errors)})")
+            return self._refuse(session, "event skipped", "; ".join(e.detail for e in errors))
         if outside_days(self.agenda, fields):
             self.outside += 1
-            return self._refuse(session, f"event outside the agenda's days ({session.fields['start_at']})")
+            return self._refuse(session, "event outside the agenda's days", session.fields["start_at"])
         references = tuple((name, ref) for name, ref in (("venue", venue), ("track", track)) if ref) + tuple(
             ("speaker", ref) for ref in speakers
         )
         return self._upsert(SESSIONS, session.key, model.model_dump(), references)
 
-    def _refuse(self, session: SourceSession, why: str) -> list[_Write]:
+    def _refuse(self, session: SourceSession, fix: str, detail: str) -> list[_Write]:
         self.refused[SESSIONS] = self.refused.get(SESSIONS, 0) + 1
-        self.notes.append((why.split(" (")[0], f"{session.label} ({why.partition(' (')[2]}"))
+        self.notes.append((fix, f"{session.label} ({detail})"))
         if (found := self.found.get(("session", session.key))) is not None:
             self.ids[session.key] = str(found["id"])  # still in the schedule: kept as it is
         return []
@@ -315,11 +314,6 @@ class _Plan:
                     f"too_many_{kind.plural}",
                     f"The agenda would have {after} {kind.plural}; at most {kind.cap} are allowed.",
                 )
-
-
-def change_state_of(item: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored item (plain values) as ``change_state`` shows a record."""
-    return {n: v for n, v in item.items() if n not in ("pk", "sk", "type", "gsi1pk", "gsi1sk", "ttl")}
 
 
 # --- applying: transactions as large as DynamoDB allows ------------------------------------------
