@@ -6,6 +6,7 @@ read by local/template.py.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import secrets
@@ -79,10 +80,17 @@ def _error_code(error: Exception) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
 
 
+@functools.lru_cache(maxsize=32)
+def _client(session: Any, service: str, endpoint_url: str | None) -> Any:
+    """One client per session, service and endpoint: making one costs ~7 ms (the tests make the
+    resources again for every test, with the one session they keep)."""
+    return session.client(service, endpoint_url=endpoint_url)
+
+
 def _create_tables(
     session: Any, template: Template, endpoint_url: str | None, refs: dict[str, str], parameters: Any
 ) -> None:
-    dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
+    dynamodb = _client(session, "dynamodb", endpoint_url)
     for spec in table_specs(template, parameters):
         # Already there (a persistent emulator): keep it and its data.
         with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
@@ -102,7 +110,7 @@ def _create_tables(
 def _create_buckets(
     session: Any, template: Template, endpoint_url: str | None, refs: dict[str, str], parameters: Any
 ) -> None:
-    s3 = session.client("s3", endpoint_url=endpoint_url)
+    s3 = _client(session, "s3", endpoint_url)
     enabled = _enabled(template, parameters)
     for logical_id in _resources(template, "AWS::S3::Bucket"):
         if not enabled(logical_id):
@@ -137,7 +145,7 @@ _QUEUE_ATTRIBUTES = (
 def _create_queues(
     session: Any, template: Template, endpoint_url: str | None, refs: dict[str, str], parameters: Any
 ) -> None:
-    sqs = session.client("sqs", endpoint_url=endpoint_url)
+    sqs = _client(session, "sqs", endpoint_url)
     enabled = _enabled(template, parameters)
     queues = [logical_id for logical_id in _resources(template, "AWS::SQS::Queue") if enabled(logical_id)]
     # Dead-letter queues first: a redrive policy needs its target's ARN.
@@ -164,7 +172,7 @@ def _create_queues(
 def _create_secrets(
     session: Any, template: Template, endpoint_url: str | None, refs: dict[str, str], parameters: Any
 ) -> None:
-    client = session.client("secretsmanager", endpoint_url=endpoint_url)
+    client = _client(session, "secretsmanager", endpoint_url)
     resolver = Resolver(template, refs, parameters, session.region_name)
     for logical_id, resource in _resources(template, "AWS::SecretsManager::Secret").items():
         if not resolver.enabled(logical_id):

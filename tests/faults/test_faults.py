@@ -46,7 +46,7 @@ from tests.faults.injection import (
     is_read,
 )
 from tests.faults.tables import Delta, Dump, shape
-from tests.faults.world import Request, cases, requests
+from tests.faults.world import UNKEYED, Request, cases, requests
 
 IDEMPOTENCY_TABLE = "IdempotencyTable"
 
@@ -276,12 +276,22 @@ def retried(stage: Any, request: Request, first: Outcome) -> dict[str, Any]:
     stage.tables.restore(stage.base, after)
     again = Delta.between(first.after, after)
     added = [item for item in again.added if item.startswith("AgendaTable ") and "CHANGES#" not in item]
-    if response.status >= 400:
+    if request.route == "POST /v1/auth/token" and response.status == 200:
+        # API.md §2: a login is no create (200, no Idempotency-Key); the lost one's tokens reached
+        # no one (only hashes are stored), nothing lists sessions, and it expires unused.
+        outcome = "a new login session (the lost one unusable: its tokens reached no one)"
+    elif request.case.endswith(UNKEYED):
+        outcome = "a new create (sent without a key: API.md §1)"
+    elif request.method == "DELETE" and response.status == 404 and not again:
+        outcome = "already gone (404, nothing changed: RFC 9110's idempotent DELETE)"
+    elif response.status >= 400:
         outcome = "refused"
     elif added:
         outcome = "a second object"
-    elif again:
-        outcome = "applied again"
+    elif again.without(lambda item: item.startswith(_IDEMPOTENCY_ITEMS)):
+        outcome = "applied again (an update: the same state written once more)"
+    elif request.creates:
+        outcome = "the first attempt's object, answered as a clean first try (its create claim)"
     else:
         outcome = "no new effect"
     return {"status": response.status, "outcome": outcome, "writes": again.describe() if again else ""}
@@ -298,7 +308,7 @@ REGRESSIONS = [
      "Secrets Manager throttled escaped the handler: a 502"),
     ("POST /v1/auth/token", "secretsmanager:GetSecretValue", None, Fault(INTERNAL), 503, "unchanged",
      "the session was written before the signing key was read: a 500, and a session no one holds"),
-    ("POST /v1/users/me/tokens", "dynamodb:PutItem", "AgendaTable", Fault(CONFLICT), 503, "unchanged",
+    (f"POST /v1/users/me/tokens {UNKEYED}", "dynamodb:PutItem", "AgendaTable", Fault(CONFLICT), 503, "unchanged",
      "TransactionConflictException on a single-item write was a 500"),
     ("POST /v1/users/me/tokens", "dynamodb:PutItem", IDEMPOTENCY_TABLE,
      Fault(THROTTLED, code="ProvisionedThroughputExceededException"), 503, "unchanged",
@@ -306,9 +316,11 @@ REGRESSIONS = [
     ("POST /v1/users/me/tokens", "dynamodb:UpdateItem", IDEMPOTENCY_TABLE,
      Fault(THROTTLED, code="RequestLimitExceeded"), 201, "written",
      "the idempotency store throttled after the create was a 500, the token created"),
+    ("POST /v1/users/me/tokens", "dynamodb:PutItem", IDEMPOTENCY_TABLE, Fault(TIMEOUT_AFTER), 503, "unchanged",
+     "the in-progress record landed though every attempt timed out: the retry met 409 until the deadline"),
     ("POST /v1/users/me/tokens", "dynamodb:PutItem", IDEMPOTENCY_TABLE, Fault(TIMEOUT_AFTER, every=False),
      201, "clean", "the SDK's retry met the request's own in-progress record: 409 idempotency_in_progress"),
-    ("POST /v1/users/me/tokens", "dynamodb:PutItem", "AgendaTable", Fault(TIMEOUT_AFTER, every=False),
+    (f"POST /v1/users/me/tokens {UNKEYED}", "dynamodb:PutItem", "AgendaTable", Fault(TIMEOUT_AFTER, every=False),
      201, "clean", "the SDK's retry met the token its first attempt wrote: a 500"),
     ("DELETE /v1/users/me/tokens/{token_id}", "dynamodb:TransactWriteItems", None,
      Fault(TIMEOUT_AFTER, every=False), 204, "clean", "the SDK's retry met its own delete: a 404"),

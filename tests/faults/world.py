@@ -83,6 +83,13 @@ def _event_requests() -> dict[str, Request]:
     return found
 
 
+# Creates whose code takes another path when sent without a key (a single conditional PutItem, not
+# a transaction with the key's claim): each is a case of its own too. A retry of one after an
+# ambiguous failure is a new create, as documented (API.md §1: send a key).
+UNKEYED = "(no Idempotency-Key)"
+UNKEYED_VARIANTS = ("POST /v1/users/me/tokens", "POST /v1/uploads")
+
+
 def requests() -> dict[str, Request]:
     """Every case: each route of the policy table (a route without an event is missing here, and
     its test fails), plus the anonymous reads of what a published agenda shows anyone."""
@@ -102,6 +109,10 @@ def requests() -> dict[str, Request]:
                 request.body,
             )
         found[route] = request
+        if route in UNKEYED_VARIANTS:
+            case = f"{route} {UNKEYED}"
+            unkeyed = {k: v for k, v in request.headers.items() if k.lower() != "idempotency-key"}
+            found[case] = Request(case, route, request.method, request.path, unkeyed, request.body)
         rule = OPERATIONS[ROUTES[route]]
         if rule.public_when_published and "Authorization" in request.headers:
             anonymous = {k: v for k, v in request.headers.items() if k != "Authorization"}

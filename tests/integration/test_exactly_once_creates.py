@@ -150,3 +150,119 @@ def test_a_member_whose_answer_was_lost_is_added_once(api, lost_answers):
     assert retry.json()["id"] == member["user"]["id"] and retry.json()["role"] == "editor"
     listed = api.request("GET", path, headers=owner["headers"]).json()["members"]
     assert sorted(m["role"] for m in listed) == ["editor", "owner"]
+
+
+def test_an_api_token_whose_answer_was_lost_is_made_once_and_shown_again(api, lost_answers):
+    """Only a token's hash is stored; a keyed create derives its secret (services/api_tokens.py),
+    so the retry shows the very token the first attempt made, and it works."""
+    owner = sign_up(api)
+    body = {"name": "CI", "scopes": ["read"]}
+
+    first, retry = _retried(api, lost_answers, "/v1/users/me/tokens", body, owner["headers"])
+
+    assert first.status == 503
+    assert retry.status == 201, retry.body
+    made = retry.json()
+    listed = api.request("GET", "/v1/users/me/tokens", headers=owner["headers"]).json()["tokens"]
+    assert [t["id"] for t in listed] == [made["id"]]
+    assert retry.header("Location") == made["url"]
+    me = api.request("GET", "/v1/users/me", headers={"Authorization": f"Bearer {made['token']}"})
+    assert me.status == 200 and me.json()["id"] == owner["user"]["id"]
+
+
+def test_a_token_deleted_before_the_retry_is_not_shown_again(api, lost_answers):
+    owner = sign_up(api)
+    keyed = {**owner["headers"], "Idempotency-Key": "deleted-since"}
+    body = {"name": "CI", "scopes": ["read"]}
+    lost_answers["TransactWriteItems"] = 1
+    assert api.request("POST", "/v1/users/me/tokens", json_body=body, headers=keyed).status == 503
+    (made,) = api.request("GET", "/v1/users/me/tokens", headers=owner["headers"]).json()["tokens"]
+    assert api.request("DELETE", f"/v1/users/me/tokens/{made['id']}", headers=owner["headers"]).status == 204
+
+    retry = api.request("POST", "/v1/users/me/tokens", json_body=body, headers=keyed)
+
+    assert retry.status == 404, retry.body
+    assert "token" not in retry.json()
+    assert api.request("GET", "/v1/users/me/tokens", headers=owner["headers"]).json()["tokens"] == []
+
+
+class Killed(BaseException):
+    """The container dying mid-request: no handler's `except Exception` sees it."""
+
+
+def test_a_create_whose_container_died_after_the_commit_is_answered_once_its_deadline_passed(
+    api, monkeypatch
+):
+    """Killed after the commit and before the answer, the create leaves Powertools' record in
+    progress: a retry is 409 `idempotency_in_progress` until the invocation's deadline, and then
+    meets the create's claim and answers with the session the first attempt made."""
+    import datetime as dt
+
+    from aws_lambda_powertools.utilities.idempotency.persistence import dynamodb as store
+    from botocore.client import BaseClient
+
+    owner = sign_up(api)
+    agenda = create_agenda(api, owner)
+    path = f"/v1/agendas/{agenda['id']}/sessions"
+    keyed = {**owner["headers"], "Idempotency-Key": "killed-1"}
+    real = BaseClient._make_api_call
+
+    def dies_after_the_commit(self: Any, operation_name: str, api_params: Any) -> Any:
+        answer = real(self, operation_name, api_params)
+        if operation_name == "TransactWriteItems":
+            raise Killed
+        return answer
+
+    with monkeypatch.context() as dying:
+        dying.setattr(BaseClient, "_make_api_call", dies_after_the_commit)
+        with pytest.raises(Killed):
+            api.request("POST", path, json_body=session_body(title="Once"), headers=keyed)
+
+    early = api.request("POST", path, json_body=session_body(title="Once"), headers=keyed)
+    assert early.status == 409 and early.json()["code"] == "idempotency_in_progress"
+
+    class LaterClock(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:  # past any Lambda deadline (at most 15 minutes)
+            return dt.datetime.now(tz) + dt.timedelta(minutes=16)
+
+    monkeypatch.setattr(store, "dt", type("LaterDt", (), {"datetime": LaterClock, "timedelta": dt.timedelta}))
+    retry = api.request("POST", path, json_body=session_body(title="Once"), headers=keyed)
+
+    assert retry.status == 201, retry.body
+    sessions = api.request("GET", path, headers=owner["headers"]).json()["sessions"]
+    assert [s["id"] for s in sessions] == [retry.json()["id"]]
+
+
+def test_an_idempotency_record_that_landed_but_timed_out_does_not_hold_the_retry(api, lost_answers):
+    """The in-progress record's put applied, every attempt's answer lost: the create never ran
+    (503), and the record is withdrawn, so the retry runs at once rather than meeting 409 until
+    the invocation's deadline."""
+    owner = sign_up(api)
+    agenda = create_agenda(api, owner)
+    path = f"/v1/agendas/{agenda['id']}/sessions"
+    keyed = {**owner["headers"], "Idempotency-Key": "record-lost-1"}
+    lost_answers["PutItem"] = 1
+
+    first = api.request("POST", path, json_body=session_body(title="Once"), headers=keyed)
+    assert lost_answers["PutItem"] == 0, "the create put no idempotency record"
+    retry = api.request("POST", path, json_body=session_body(title="Once"), headers=keyed)
+
+    assert first.status == 503
+    assert retry.status == 201, retry.body
+    sessions = api.request("GET", path, headers=owner["headers"]).json()["sessions"]
+    assert [s["id"] for s in sessions] == [retry.json()["id"]]
+
+
+def test_a_sign_up_whose_answer_was_lost_is_answered_with_the_account_it_made(api, lost_answers):
+    body = {"email": "once@example.com", "password": "canary: correct horse battery staple", "name": "Once"}
+
+    first, retry = _retried(api, lost_answers, "/v1/users", body, {})
+
+    assert first.status == 503
+    assert retry.status == 201, retry.body  # not 409 email_taken: the answer the first attempt lost
+    login = api.request("POST", "/v1/auth/token", json_body={k: body[k] for k in ("email", "password")})
+    me = api.request(
+        "GET", "/v1/users/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
+    assert me.json() == retry.json()

@@ -25,6 +25,7 @@ from agenda_core.settings import get_settings
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
+_KEY_ATTRIBUTE = "id"  # the idempotency table's partition key (template.yaml IdempotencyTable)
 
 
 def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
@@ -51,7 +52,9 @@ def _persistence() -> Any:
 
     # Our client: the shared session, standard retries, short timeouts (RELIABILITY.md).
     return DynamoDBPersistenceLayer(
-        table_name=get_settings().idempotency_table_name, boto3_client=_OwnWrites(client("dynamodb"))
+        table_name=get_settings().idempotency_table_name,
+        key_attr=_KEY_ATTRIBUTE,
+        boto3_client=_OwnWrites(client("dynamodb")),
     )
 
 
@@ -64,12 +67,17 @@ class _OwnWrites:
     409 ``idempotency_in_progress`` about itself (found by tests/faults). Each put carries a
     token of its own; the failed condition returns the stored item (Powertools asks for
     ``ReturnValuesOnConditionCheckFailure``), and when it carries our token the put did succeed.
+
+    The token also lets ``withdraw`` delete the record of a put that failed for good but may have
+    landed (every attempt timing out): left there, it would refuse the client's retry with 409
+    until the invocation's deadline, for a create that never ran.
     """
 
     _TOKEN = "put_token"
 
     def __init__(self, dynamodb: Any) -> None:
         self._client = dynamodb
+        self._last_put: dict[str, Any] | None = None  # the DeleteItem that undoes the last put
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -79,6 +87,13 @@ class _OwnWrites:
 
         token = {"S": secrets.token_hex(16)}
         kwargs["Item"] = {**kwargs["Item"], self._TOKEN: token}
+        self._last_put = {
+            "TableName": kwargs["TableName"],
+            "Key": {_KEY_ATTRIBUTE: kwargs["Item"][_KEY_ATTRIBUTE]},
+            "ConditionExpression": "#token = :token",
+            "ExpressionAttributeNames": {"#token": self._TOKEN},
+            "ExpressionAttributeValues": {":token": token},
+        }
         try:
             return self._client.put_item(**kwargs)
         except ClientError as error:
@@ -86,6 +101,19 @@ class _OwnWrites:
             if stored.get(self._TOKEN) == token:
                 return {}
             raise
+
+    def withdraw(self) -> None:
+        """Deletes the record of this container's last put if it is still that put's (best effort:
+        what stays expires at the invocation's deadline)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        undo, self._last_put = self._last_put, None
+        if undo is None:
+            return
+        try:
+            self._client.delete_item(**undo)
+        except (BotoCoreError, ClientError):
+            logger.warning("an idempotency record that may have landed stays until its deadline")
 
 
 @cache
@@ -144,6 +172,7 @@ def idempotent_create(
         logger.warning("idempotency store unavailable", extra={"object_created": bool(created)})
         if created:
             return created[-1]
+        _persistence().client.withdraw()  # the in-progress record may have landed all the same
         raise ServiceUnavailable(get_settings().retry_after_seconds) from error
     except IdempotencyValidationError as error:
         raise ValidationFailed(

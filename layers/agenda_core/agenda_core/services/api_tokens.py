@@ -8,8 +8,10 @@ Request budget:
   ``api_token_last_used_interval_seconds`` per token, one conditional UpdateItem of
   ``last_used_at``. A token whose format or checksum is wrong costs no request at all.
 - list: one Query of gsi1. delete: one conditional DeleteItem.
-- create: one Query (Select COUNT, for the per-user cap) and one conditional PutItem, plus the
-  idempotency record when a key is sent. The count is a soft cap (two racing creates may both
+- create: one Query (Select COUNT, for the per-user cap) and one conditional PutItem; with an
+  ``Idempotency-Key``, one TransactWriteItems of the token and its create claim instead, plus the
+  idempotency record. A keyed create's secret is derived, not drawn (``_replay_seed``), so that a
+  retry after an answer lost past the commit shows the same token, not a second one. The count is a soft cap (two racing creates may both
   pass it), which is all it needs to be: it bounds what one account can pile up.
 
 The container cache: a verified token's item is remembered by token id, and every use still
@@ -21,6 +23,7 @@ once). That is the price of keeping an API-token read at the route's own request
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Callable
@@ -29,6 +32,8 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PynamoDBException
 
+from agenda_core import create_claim
+from agenda_core.db import create_claims
 from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.token_records import TOKEN_SK, ApiTokenRecord, token_pk, tokens_of_pk
@@ -47,6 +52,7 @@ from agenda_core.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from agenda_core.integrations.secrets import SigningKey, key_ring, signing_key
 from agenda_core.observability import logger
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.tokens import (
@@ -61,6 +67,8 @@ from agenda_core.settings import get_settings
 
 _CACHE_LIMIT = 1024
 _INVALID = "The API token is not valid."
+# What a keyed create's token secret is derived with (integrations/secrets.py SigningKey.derive).
+_REPLAY_PURPOSE = "api-token-replay"
 
 
 def token_url(base_url: str, token_id: str) -> str:
@@ -104,7 +112,8 @@ def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
 def create_token(caller: Caller, data: ApiTokenCreate, base_url: str) -> ApiTokenCreated:
     """A new token of the caller's; its secret is in the answer and nowhere else.
 
-    Raises ``ValidationFailed`` (expiry), ``Conflict(too_many_tokens)``.
+    Raises ``ValidationFailed`` (expiry), ``Conflict(too_many_tokens)``; for a retry of a keyed
+    create whose token was deleted since, ``NotFound``.
     """
     assert caller.user_id is not None
     now = utcnow()
@@ -115,7 +124,8 @@ def create_token(caller: Caller, data: ApiTokenCreate, base_url: str) -> ApiToke
     if count >= limit:
         raise Conflict(f"You have {limit} API tokens; delete one first.", code="too_many_tokens")
     token_id = new_id("token", now)
-    secret = token_format.new_token(token_id)
+    keyed = create_claims.keyed()
+    secret = token_format.new_token(token_id, seed=_replay_seed(token_id, signing_key()) if keyed else None)
     record = ApiTokenRecord(
         token_pk(token_id),
         TOKEN_SK,
@@ -130,10 +140,44 @@ def create_token(caller: Caller, data: ApiTokenCreate, base_url: str) -> ApiToke
         gsi1pk=tokens_of_pk(caller.user_id),
         gsi1sk=token_id,
     )
-    save_new(record)
+    if not keyed:
+        save_new(record)
+    else:
+        try:
+            with transaction() as tx:
+                tx.put("token", record, condition=TableItem.pk.does_not_exist())
+                create_claims.add(tx, token_id)
+        except TransactionFailed as failure:
+            if (made := create_claims.claimed(failure)) is not None:
+                return _made_before(caller.user_id, made, base_url)
+            raise
     # The id only: the secret is never logged.
     logger.info("api token created", extra={"token_id": token_id, "user_id": caller.user_id})
     return ApiTokenCreated(**_fields(record, base_url), token=secret)
+
+
+def _replay_seed(token_id: str, key: SigningKey) -> bytes:
+    """What a keyed create's token is made from, so that a retry after a lost answer can show the
+    same token again (issue 14: the same answer as a clean first try) although only its hash is
+    stored. It needs a key only we hold and the claim's digest of (caller, route, Idempotency-Key):
+    neither the table nor the key alone gives a token away."""
+    digest = create_claim.current()
+    assert digest is not None
+    return hmac.new(key.derive(_REPLAY_PURPOSE), f"{token_id}\n{digest}".encode(), hashlib.sha256).digest()
+
+
+def _made_before(user_id: str, token_id: str, base_url: str) -> ApiTokenCreated:
+    """The token an earlier attempt of this keyed create made, its secret made again from the
+    same seed (one consistent GetItem). A key rotated out since, or the token deleted since, and
+    the secret can no longer be shown: ``NotFound``, never a secret that does not work."""
+    with storage_errors():
+        record = get_or_none(ApiTokenRecord, token_pk(token_id), TOKEN_SK, consistent=True)
+    if record is not None and record.user_id == user_id:
+        for key in key_ring().candidates():  # the token may have been made before a key rotation
+            secret = token_format.new_token(token_id, seed=_replay_seed(token_id, key))
+            if hmac.compare_digest(token_format.secret_hash(secret), record.secret_hash):
+                return ApiTokenCreated(**_fields(record, base_url), token=secret)
+    raise NotFound("The API token this Idempotency-Key created was deleted since, or can no longer be shown.")
 
 
 # --- list and delete ---------------------------------------------------------------------------

@@ -42,10 +42,16 @@ def checksum(body: str) -> str:
     return _base62(zlib.crc32(body.encode("ascii")), CHECKSUM_LENGTH)
 
 
-def new_token(token_id: str) -> str:
-    """A fresh plaintext token for ``token_id`` (``tok_<ULID>``)."""
+def new_token(token_id: str, *, seed: bytes | None = None) -> str:
+    """A plaintext token for ``token_id`` (``tok_<ULID>``): random, or, given ``seed`` (at least
+    32 bytes a keyed HMAC made, see services/api_tokens.py), the one token that seed names."""
     ulid = token_id.removeprefix("tok_")
-    body = PREFIX + ulid + "".join(secrets.choice(BASE62) for _ in range(RANDOM_LENGTH))
+    if seed is None:
+        secret = "".join(secrets.choice(BASE62) for _ in range(RANDOM_LENGTH))
+    else:
+        # 256 bits into 40 base62 digits (~238 bits): the bias of the modulo is below 2**-18.
+        secret = _base62(int.from_bytes(seed) % 62**RANDOM_LENGTH, RANDOM_LENGTH)
+    body = PREFIX + ulid + secret
     return body + checksum(body)
 
 

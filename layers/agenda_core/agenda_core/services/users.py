@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from agenda_core.db import keys
+from agenda_core.db import create_claims, keys
 from agenda_core.db.base import get_or_none
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import CredentialRecord, TableItem, UserRecord
@@ -61,7 +61,10 @@ def create_user(data: UserCreate, base_url: str, source_ip: str | None = None) -
             tx.put("credential", credential, condition=TableItem.pk.does_not_exist())
             tx.put("user", user, condition=TableItem.pk.does_not_exist())
             throttling.count_within_limit(tx, counter)
+            create_claims.add(tx, user_id)
     except TransactionFailed as error:
+        if (made := create_claims.claimed(error)) is not None:
+            return _made_before(made, data, base_url)  # an earlier attempt of this keyed sign-up
         if throttling.failed(error, counter):
             throttling.remember_full(counter)
             raise throttling.too_many(counter, now.timestamp()) from error
@@ -71,6 +74,17 @@ def create_user(data: UserCreate, base_url: str, source_ip: str | None = None) -
         raise
     logger.info("user created", extra={"user_id": user_id})
     return _public(user, base_url)
+
+
+def _made_before(user_id: str, data: UserCreate, base_url: str) -> UserPublic:
+    """The account an earlier attempt of this keyed sign-up made (its answer lost after the
+    commit), answered as that attempt would have been. The claim is the email's and the key's; the
+    account must still be that email's and name's, else the email is simply taken."""
+    with storage_errors():
+        record = get_or_none(UserRecord, keys.user_pk(user_id), keys.USER_SK, consistent=True)
+    if record is None or (record.email, record.name) != (data.email, data.name):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    return _public(record, base_url)
 
 
 def get_me(caller: Caller, base_url: str) -> UserPublic:
