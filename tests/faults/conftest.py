@@ -84,3 +84,22 @@ def _record_no_stream_records() -> None:
     for table in dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].tables.values():
         assert hasattr(table, "stream_shard"), "moto changed: see _record_no_stream_records"
         table.stream_shard = None
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[Any]:
+    """The consumers' world (tests/faults/consumer_world.py), for every module that drives them."""
+    import sys
+
+    from tests.faults.consumer_world import consumer_world
+
+    with consumer_world() as made:
+        # The delivering function attempts a batch's messages side by side; one at a time here,
+        # so that "call N" is the same call in every run (the duplicate test puts them back).
+        made.api.invoke("WebhookDeliveryFunction", {"Records": []})
+        module = sys.modules[made.api._functions["WebhookDeliveryFunction"].loaded.module_name]
+        workers, module._WORKERS = module._WORKERS, 1
+        try:
+            yield made
+        finally:
+            module._WORKERS = workers

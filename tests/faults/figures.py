@@ -94,16 +94,10 @@ def _by_kind(by_fault: dict[str, int]) -> str:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The figures, whenever every case ran (a -k selection prints none); with -v, each
     ambiguous case and what its retry met."""
-    reports = [
-        dict(value)
-        for outcome in ("passed", "failed")
-        for report in terminalreporter.stats.get(outcome, [])
-        if report.when == "call"
-        for name, value in report.user_properties
-        if name == "faults"
-    ]
+    reports = _recorded(terminalreporter, "faults")
     from tests.faults.world import cases
 
+    _print_consumer_figures(terminalreporter)
     if not reports or len({r["case"] for r in reports}) != len(cases()):
         return
     terminalreporter.write_sep("-", "fault injection (tests/faults, issue 14)")
@@ -116,3 +110,78 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                     f"  ambiguous: {report['case']}, {entry['call']}: a retry answers {entry['status']}, "
                     f"{entry['outcome']}" + (f" ({entry['writes']})" if entry["writes"] else "")
                 )
+
+
+def _recorded(terminalreporter: Any, kind: str) -> list[Any]:
+    return [
+        value
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == kind
+    ]
+
+
+def consumer_figures(
+    reports: list[dict[str, Any]], poison: list[dict[str, Any]], duplicates: list[dict[str, Any]]
+) -> list[str]:
+    """The stream and queue consumers' figures (tests/faults/test_consumers.py and
+    test_consumer_poison.py; issue 14 items 3-4), as Markdown list items."""
+    by_fault: dict[str, int] = {}
+    for report in reports:
+        for label, count in report["by_fault"].items():
+            by_fault[label] = by_fault.get(label, 0) + count
+    calls = {(r["consumer"], i, name) for r in reports for i, name in enumerate(r["calls"])}
+    operations: dict[str, int] = {}
+    for _consumer, _index, name in calls:
+        operations[name] = operations.get(name, 0) + 1
+
+    def total(figure: str) -> int:
+        return sum(r[figure] for r in reports)
+
+    delivered = {name: v for entry in duplicates for name, v in entry.items()}
+    lines = [
+        f"- consumer cases injected: {sum(by_fault.values())}; {_by_kind(by_fault)}",
+        f"- consumers: {len(reports)} ({', '.join(r['consumer'] for r in reports)}), each drained by its "
+        "event source as template.yaml configures it",
+        "- AWS calls covered (first invocation): "
+        + ", ".join(f"{n} {op}" for op, n in sorted(operations.items(), key=lambda i: (-i[1], i[0]))),
+        f"- wrong batchItemFailures: {total('wrong_report')}; handlers that raised on a stream: {total('crash')}",
+        f"- double effects: {total('double')}; lost effects: {total('lost')}",
+        f"- webhook POSTs sent again (the attempt's log write failed after the POST; same webhook-id): "
+        f"{total('resent')}",
+        f"- imports failed and saying so (a fault on every attempt midway; API.md §8: run it again): "
+        f"{total('failed_and_said')}; import reports restated by the retried run (known): "
+        f"{total('report_restated')}",
+    ]
+    if poison:
+        lines.append(
+            "- poison items: "
+            + "; ".join(
+                f"{p['consumer']} after {p['attempts']} attempts "
+                + ("dropped (no on-failure destination)" if p["to"] == "dropped" else f"to {p['to']}")
+                for p in poison
+            )
+        )
+    if delivered:
+        lines.append(
+            f"- duplicate deliveries: {sum(v['deliveries'] for v in delivered.values())} ("
+            + ", ".join(f"{name} {v['deliveries']}" for name, v in delivered.items())
+            + f"), double effects {sum(v['double'] for v in delivered.values())}"
+        )
+    return lines
+
+
+def _print_consumer_figures(terminalreporter: Any) -> None:
+    """Printed when every consumer's matrix ran (a -k selection of some prints none)."""
+    from tests.faults.test_consumers import CONSUMERS
+
+    reports = [dict(r) for r in _recorded(terminalreporter, "consumer_faults")]
+    if len({r["consumer"] for r in reports}) != len(CONSUMERS):
+        return
+    poison = [dict(p) for p in _recorded(terminalreporter, "consumer_poison")]
+    duplicates = [dict(d) for d in _recorded(terminalreporter, "consumer_duplicates")]
+    terminalreporter.write_sep("-", "fault injection in the consumers (tests/faults, issue 14 item 3)")
+    for line in consumer_figures(reports, poison, duplicates):
+        terminalreporter.write_line(line)

@@ -73,3 +73,32 @@ def test_content_is_written_only_through_the_commit_seam():
         touches_content = "content_records" in text or "RECORD_CLASSES" in text or "kind.record" in text
         assert not (opens_transaction and touches_content), f"{name} writes content outside db/commits.py"
         assert ".save(" not in text or not touches_content, f"{name} saves content outside db/commits.py"
+
+
+def test_every_consumer_has_a_dead_letter_destination():
+    """STYLE.md §6: what a consumer fails beyond its retries is kept for the operators, never
+    dropped: a stream's on-failure destination, a queue's redrive policy, an asynchronous
+    invocation's on-failure destination (tests/faults/test_consumer_poison.py sends poison there)."""
+    from local.cfn_yaml import load_template
+
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    missing = []
+    for function_id, function in resources.items():
+        if function.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = function.get("Properties") or {}
+        for event_id, event in (props.get("Events") or {}).items():
+            kind, settings = event.get("Type"), event.get("Properties") or {}
+            if kind == "DynamoDB":
+                kept = ((settings.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            elif kind == "SQS":
+                queue = resources[settings["Queue"]["Fn::GetAtt"][0]]
+                kept = (queue.get("Properties") or {}).get("RedrivePolicy")
+            elif kind in ("EventBridgeRule", "S3", "SNS"):  # invoked asynchronously
+                invoke = props.get("EventInvokeConfig") or {}
+                kept = ((invoke.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            else:
+                continue
+            if not kept:
+                missing.append(f"{function_id}.{event_id} ({kind})")
+    assert not missing, f"consumers without a dead-letter destination: {missing}"

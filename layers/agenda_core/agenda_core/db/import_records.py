@@ -35,6 +35,10 @@ class ImportRecord(TableItem, discriminator="import"):
     created_by = UnicodeAttribute()  # whose role the import writes with (checked on every write)
     status = UnicodeAttribute()  # PENDING, RUNNING, DONE, FAILED
     attempts = NumberAttribute(default=0)  # runs started (a killed run is run again)
+    # The run that claimed it last: the SDK's retry of a claim whose answer was lost finds its
+    # own token instead of counting a second run (tests/faults found three such retries burning
+    # every run the import had: abandoned, never run).
+    run_token = UnicodeAttribute(null=True)
     # What the import did (services/schedule_sync.SyncReport.as_dict): counts per kind, fixes.
     report = MapAttribute[str, object](null=True)
     error_code = UnicodeAttribute(null=True)  # why it failed

@@ -92,5 +92,10 @@ class DeliveryRecord(TableItem, discriminator="webhook_delivery"):
     # The last redelivery claimed (POST .../redeliver queues one with a fresh token), so that a
     # redelivery message delivered twice is attempted once.
     redelivery = UnicodeAttribute(null=True)
+    # Who holds the attempt under way (a fresh token per attempt): the SDK's retry of a claim
+    # whose answer was lost finds its own token and goes on, and the attempt is logged once
+    # (the log write holds only while the token is there, and removes it). tests/faults found
+    # both: a lost claim answer dropped the message, a retried log write logged it twice.
+    claim = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agenda_core.integrations.aws import client
+from agenda_core.errors import ServiceUnavailable
+from agenda_core.integrations.aws import client, is_unavailable
 from agenda_core.settings import get_settings
 
 EXPIRES_SECONDS = 10 * 60
@@ -59,10 +60,22 @@ def head(key: str) -> dict[str, Any] | None:
 
 
 def read(key: str, byte_range: str | None = None) -> bytes:
-    """The object's bytes, or the HTTP ``Range`` asked for (``bytes=0-1023``, ``bytes=-16``)."""
+    """The object's bytes, or the HTTP ``Range`` asked for (``bytes=0-1023``, ``bytes=-16``).
+    Raises ``ServiceUnavailable`` when S3 is throttled, failing or unreachable."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     extra = {"Range": byte_range} if byte_range else {}
-    answer = client("s3").get_object(Bucket=_bucket(), Key=key, **extra)
-    return bytes(answer["Body"].read())
+    try:
+        answer = client("s3").get_object(Bucket=_bucket(), Key=key, **extra)
+        return bytes(answer["Body"].read())
+    except ClientError as error:
+        # Throttled or failing S3 is a 503 to retry, not a broken file (tests/faults: an import
+        # reading its file then failed with a generic error code).
+        if is_unavailable(error):
+            raise ServiceUnavailable(get_settings().retry_after_seconds) from error
+        raise
+    except BotoCoreError as error:  # a timeout or a dropped connection
+        raise ServiceUnavailable(get_settings().retry_after_seconds) from error
 
 
 def copy(source: str, target: str, content_type: str) -> None:

@@ -16,6 +16,7 @@ retried by the stream and takes up the same import again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -220,6 +221,7 @@ def _claim(agenda_id: str, import_id: str) -> ImportRecord | None:
     """Marks the import running; None when it is finished already (a duplicate delivery) or
     was taken up RUN_ATTEMPTS times (it is then failed)."""
     record = ImportRecord(imports_pk(agenda_id), import_sk(import_id))
+    token = uuid.uuid4().hex
     try:
         with storage_errors():
             record.update(
@@ -227,14 +229,21 @@ def _claim(agenda_id: str, import_id: str) -> ImportRecord | None:
                     ImportRecord.status.set(RUNNING),
                     ImportRecord.attempts.add(1),
                     ImportRecord.updated_at.set(iso(utcnow())),
+                    ImportRecord.run_token.set(token),
                 ],
                 condition=ImportRecord.status.is_in(PENDING, RUNNING)
-                & (ImportRecord.attempts < RUN_ATTEMPTS),
+                & (ImportRecord.attempts < RUN_ATTEMPTS)
+                & (ImportRecord.run_token.does_not_exist() | (ImportRecord.run_token != token)),
             )
     except UpdateError as error:
         if not is_condition_failure(error):
             raise
-        _finish_abandoned(record)
+        with storage_errors():
+            held = get_or_none(ImportRecord, record.pk, record.sk, consistent=True)
+        if held is not None and held.run_token == token and held.status == RUNNING:
+            return held  # our own claim, applied by an attempt whose answer was lost
+        if held is not None and held.status == RUNNING:
+            _finish_abandoned(record)  # else finished already (a duplicate delivery): nothing to do
         return None
     return record
 
@@ -308,7 +317,7 @@ def run_import(agenda_id: str, import_id: str) -> str:
     except ServiceUnavailable:
         error = (
             "service_unavailable",
-            "The table was busy or unavailable; run the import again to complete it.",
+            "A dependency (the table or the file store) was busy or unavailable; run the import again to complete it.",
         )
     except ValidationFailed as refused:
         first = refused.errors[0] if refused.errors else None

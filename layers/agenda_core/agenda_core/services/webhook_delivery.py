@@ -18,6 +18,7 @@ when it succeeds.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from pynamodb.exceptions import PynamoDBException
 
 from agenda_core.db import keys
-from agenda_core.db.base import TableItem
+from agenda_core.db.base import TableItem, get_or_none
 from agenda_core.db.ids import iso, utcnow
 from agenda_core.db.transactions import is_condition_failure, storage_errors
 from agenda_core.db.webhook_records import (
@@ -64,56 +65,71 @@ def _load(message: Mapping[str, Any]) -> tuple[WebhookRecord | None, WebhookSecr
     return webhook, secret
 
 
-def _claim(message: Mapping[str, Any], now: datetime) -> bool:
-    """Attempt ``message["attempt"]`` is ours to make (False: a duplicate, or someone else's)."""
+def _claim(message: Mapping[str, Any], now: datetime, token: str) -> bool:
+    """Attempt ``message["attempt"]`` is ours to make, held by ``token`` (False: a duplicate, or
+    someone else's)."""
     attempt, webhook_id = int(message["attempt"]), str(message["webhook_id"])
     record = DeliveryRecord(webhook_pk(webhook_id), delivery_sk(str(message["message_id"])))
     stale = (DeliveryRecord.status == "pending") & (DeliveryRecord.updated_at < iso(now - _STALE_CLAIM))
     try:
-        with storage_errors():
-            if message.get("redelivery"):
-                # One attempt outside the schedule: the delivery's own state stays as it is.
-                token = str(message["redelivery"])
-                record.update(
-                    actions=[DeliveryRecord.redelivery.set(token)],
-                    condition=TableItem.pk.exists()
-                    & (DeliveryRecord.redelivery.does_not_exist() | (DeliveryRecord.redelivery != token)),
-                )
-            elif attempt == 1:
-                fresh = DeliveryRecord(
-                    record.pk,
-                    record.sk,
-                    id=message["message_id"],
-                    webhook_id=webhook_id,
-                    agenda_id=message["agenda_id"],
-                    event_type=message["event_type"],
-                    status="pending",
-                    attempts_made=1,
-                    attempts=[],
-                    body=str(message["body"]),
-                    created_at=iso(now),
-                    updated_at=iso(now),
-                    ttl=int((now + timedelta(days=LOG_DAYS)).timestamp()),
-                )
-                fresh.save(condition=TableItem.pk.does_not_exist())
-            else:
-                retrying = (DeliveryRecord.attempts_made == attempt - 1) & (
-                    DeliveryRecord.status == "retrying"
-                )
-                mine_before = (DeliveryRecord.attempts_made == attempt) & stale
-                record.update(
-                    actions=[
-                        DeliveryRecord.attempts_made.set(attempt),
-                        DeliveryRecord.status.set("pending"),
-                        DeliveryRecord.updated_at.set(iso(now)),
-                    ],
-                    condition=retrying | mine_before,
-                )
+        _claim_write(message, record, attempt, now, token, stale)
     except PynamoDBException as error:
-        if is_condition_failure(error):
-            return False
-        raise
+        if not is_condition_failure(error):
+            raise
+        # The SDK retries a write whose answer was lost (a timeout after it applied): the
+        # retry meets our own claim. Ours, if our token is on it (tests/faults/test_consumers.py).
+        with storage_errors():
+            held = get_or_none(DeliveryRecord, record.pk, record.sk, consistent=True)
+        return held is not None and held.claim == token
     return True
+
+
+def _claim_write(
+    message: Mapping[str, Any], record: DeliveryRecord, attempt: int, now: datetime, token: str, stale: Any
+) -> None:
+    with storage_errors():
+        if message.get("redelivery"):
+            # One attempt outside the schedule: the delivery's own state stays as it is.
+            redelivery = str(message["redelivery"])
+            record.update(
+                actions=[DeliveryRecord.redelivery.set(redelivery), DeliveryRecord.claim.set(token)],
+                condition=TableItem.pk.exists()
+                & (DeliveryRecord.redelivery.does_not_exist() | (DeliveryRecord.redelivery != redelivery)),
+            )
+        elif attempt == 1:
+            fresh = DeliveryRecord(
+                record.pk,
+                record.sk,
+                id=message["message_id"],
+                webhook_id=message["webhook_id"],
+                agenda_id=message["agenda_id"],
+                event_type=message["event_type"],
+                status="pending",
+                attempts_made=1,
+                attempts=[],
+                body=str(message["body"]),
+                claim=token,
+                created_at=iso(now),
+                updated_at=iso(now),
+                ttl=int((now + timedelta(days=LOG_DAYS)).timestamp()),
+            )
+            # A first attempt whose container died after its claim is taken over, as later
+            # attempts are (tests/faults: its log write failing left it pending for good).
+            fresh.save(
+                condition=TableItem.pk.does_not_exist() | ((DeliveryRecord.attempts_made == 1) & stale)
+            )
+        else:
+            retrying = (DeliveryRecord.attempts_made == attempt - 1) & (DeliveryRecord.status == "retrying")
+            mine_before = (DeliveryRecord.attempts_made == attempt) & stale
+            record.update(
+                actions=[
+                    DeliveryRecord.attempts_made.set(attempt),
+                    DeliveryRecord.status.set("pending"),
+                    DeliveryRecord.updated_at.set(iso(now)),
+                    DeliveryRecord.claim.set(token),
+                ],
+                condition=retrying | mine_before,
+            )
 
 
 def _is_2xx(status: int | None) -> bool:
@@ -155,7 +171,8 @@ def deliver(message: Mapping[str, Any]) -> None:
     if webhook is None or secret is None or not webhook.active or webhook.disabled_reason:
         _give_up(message, now)  # deleted, paused or disabled: nothing goes out
         return
-    if not _claim(message, now):
+    token = uuid.uuid4().hex
+    if not _claim(message, now, token):
         logger.info("duplicate webhook message dropped", extra={"message_id": message["message_id"]})
         return
     body = str(message["body"]).encode()
@@ -178,7 +195,8 @@ def deliver(message: Mapping[str, Any]) -> None:
     )
     if message.get("redelivery"):
         decision = Decision(disable=decision.disable)  # one attempt: no retries of its own
-    _record(message, attempt, decision, done)
+    if not _record(message, attempt, decision, done, token):
+        return  # taken over by another container, which logs and schedules it
     _mark_endpoint(webhook, attempt, decision, done)
     if decision.retry_at is not None:
         following = {**message, "attempt": int(message["attempt"]) + 1, "not_before": iso(decision.retry_at)}
@@ -186,16 +204,18 @@ def deliver(message: Mapping[str, Any]) -> None:
 
 
 def _record(
-    message: Mapping[str, Any], attempt: webhook_http.Attempt, decision: Decision, at: datetime
-) -> None:
-    """The attempt into the log. A redelivery changes the delivery's status only when it
-    succeeded: a failed one leaves the schedule (and its next attempt) as it was."""
+    message: Mapping[str, Any], attempt: webhook_http.Attempt, decision: Decision, at: datetime, token: str
+) -> bool:
+    """The attempt into the log, once: while our claim holds (False: it no longer does). A
+    redelivery changes the delivery's status only when it succeeded: a failed one leaves the
+    schedule (and its next attempt) as it was."""
     record = DeliveryRecord(webhook_pk(str(message["webhook_id"])), delivery_sk(str(message["message_id"])))
     redelivery = bool(message.get("redelivery"))
     entry = _log_entry(attempt, at, decision, redelivery)
     actions: list[Any] = [
         DeliveryRecord.attempts.set(DeliveryRecord.attempts.append([entry])),
         DeliveryRecord.updated_at.set(iso(at)),
+        DeliveryRecord.claim.remove(),
     ]
     if attempt.succeeded:
         actions += [DeliveryRecord.status.set("delivered"), DeliveryRecord.next_attempt_at.remove()]
@@ -206,8 +226,18 @@ def _record(
             if decision.retry_at
             else DeliveryRecord.next_attempt_at.remove(),
         ]
-    with storage_errors():
-        record.update(actions=actions)
+    try:
+        with storage_errors():
+            record.update(actions=actions, condition=DeliveryRecord.claim == token)
+    except PynamoDBException as error:
+        if not is_condition_failure(error):
+            raise
+        # The SDK's retry of our own write (its answer lost) finds the claim gone: logged once.
+        # A claim another container took over since (ours was stale) is theirs to log.
+        with storage_errors():
+            held = get_or_none(DeliveryRecord, record.pk, record.sk, consistent=True)
+        return held is not None and held.claim is None
+    return True
 
 
 def _give_up(message: Mapping[str, Any], now: datetime) -> None:
