@@ -152,8 +152,7 @@ def consumer_figures(
         f"- webhook POSTs sent again (the attempt's log write failed after the POST; same webhook-id): "
         f"{total('resent')}",
         f"- imports failed and saying so (a fault on every attempt midway; API.md §8: run it again): "
-        f"{total('failed_and_said')}; import reports restated by the retried run (known): "
-        f"{total('report_restated')}",
+        f"{total('failed_and_said')}",
     ]
     if poison:
         lines.append(

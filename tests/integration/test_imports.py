@@ -371,6 +371,81 @@ def test_a_run_that_fails_midway_reports_what_it_applied_and_the_next_completes_
     assert [len(read[kind]) for kind in KINDS] == [2, 2, 27, 36]
 
 
+DEMOCON_DONE = {
+    "created": {"venues": 2, "tracks": 2, "speakers": 27, "sessions": 36},
+    **{action: dict.fromkeys(KINDS, 0) for action in ("updated", "deleted", "unchanged", "refused")},
+    "fixes": [
+        "event offsets are not UTC's: kept the instants: 36 times, e.g. 2020-12-14T09:00:00+01:00",
+        "abstract left out (description kept): 36 times, e.g. 'Focused 5thgeneration hardware'",
+    ],
+}
+
+
+def test_a_run_whose_finishing_write_fails_is_run_again_and_reports_what_the_import_did(
+    api, aws, owner, agenda, monkeypatch
+):
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    real = BaseClient._make_api_call
+    refused: list[str] = []
+
+    def finish_throttled_once(self: Any, operation_name: str, api_params: Any) -> Any:
+        # Above botocore's retries: one raise here is every SDK attempt of the call throttled.
+        names = (api_params.get("ExpressionAttributeNames") or {}).values()
+        if operation_name == "UpdateItem" and "finished_at" in names and not refused:
+            refused.append(api_params["Key"]["pk"]["S"])
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                operation_name,
+            )
+        return real(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", finish_throttled_once)
+
+    # The stream hands the import over; its run's finishing write fails, the batch fails, and the
+    # stream hands it over again.
+    done = run_import(api, aws, owner, agenda["id"], democon())
+
+    assert refused == [f"IMPORTS#{agenda['id']}"]
+    assert (done["status"], done.get("error"), done["report"]) == ("done", None, DEMOCON_DONE)
+    read = full(api, owner, agenda["id"])
+    assert [len(read[kind]) for kind in KINDS] == [2, 2, 27, 36]
+
+
+def test_a_run_killed_midway_is_run_again_and_reports_both_runs_writes(api, aws, owner, agenda, monkeypatch):
+    from agenda_core.db import commits
+
+    class Killed(BaseException):
+        """The function's time ran out: nothing after it runs, not even the import's own write."""
+
+    real = commits.commit_changes
+    calls = {"n": 0}
+
+    def killed_after_one(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1  # DemoCon's 67 writes take two transactions: the run dies at the second
+        if calls["n"] == 2:
+            raise Killed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(commits, "commit_changes", killed_after_one)
+    with pytest.raises(Killed):
+        run_import(api, aws, owner, agenda["id"], democon())
+    assert calls["n"] == 2
+    listed = api.request("GET", f"/v1/agendas/{agenda['id']}/imports", headers=owner["headers"]).json()
+    (running,) = listed["imports"]
+    assert running["status"] == "running"
+    assert 0 < len(full(api, owner, agenda["id"])["sessions"]) < 36
+
+    api.pump_streams()
+
+    assert calls["n"] == 3  # the second run wrote the rest in one transaction
+    done = api.request("GET", path_of(running["url"]), headers=owner["headers"]).json()
+    assert (done["status"], done.get("error"), done["report"]) == ("done", None, DEMOCON_DONE)
+    read = full(api, owner, agenda["id"])
+    assert [len(read[kind]) for kind in KINDS] == [2, 2, 27, 36]
+
+
 def test_an_import_handed_over_twice_runs_once(api, aws, owner, agenda):
     from agenda_core.services import imports
 

@@ -10,6 +10,8 @@ for an import without it being run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 
 from agenda_core.db.base import TableItem
@@ -41,6 +43,10 @@ class ImportRecord(TableItem, discriminator="import"):
     run_token = UnicodeAttribute(null=True)
     # What the import did (services/schedule_sync.SyncReport.as_dict): counts per kind, fixes.
     report = MapAttribute[str, object](null=True)
+    # What the import's runs wrote, together: ``<action>_<kind plural>`` counts (created, updated,
+    # deleted), ADDed by each sync transaction in the transaction that writes them
+    # (services/import_reports.py). A run taken up again reports from these, not from its own view.
+    applied = MapAttribute[str, Any](null=True)
     error_code = UnicodeAttribute(null=True)  # why it failed
     error_detail = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

@@ -220,6 +220,8 @@ def list_imports(
 def _claim(agenda_id: str, import_id: str) -> ImportRecord | None:
     """Marks the import running; None when it is finished already (a duplicate delivery) or
     was taken up RUN_ATTEMPTS times (it is then failed)."""
+    from agenda_core.services.import_reports import ZERO
+
     record = ImportRecord(imports_pk(agenda_id), import_sk(import_id))
     token = uuid.uuid4().hex
     try:
@@ -230,6 +232,7 @@ def _claim(agenda_id: str, import_id: str) -> ImportRecord | None:
                     ImportRecord.attempts.add(1),
                     ImportRecord.updated_at.set(iso(utcnow())),
                     ImportRecord.run_token.set(token),
+                    ImportRecord.applied.set(ImportRecord.applied | dict(ZERO)),  # import_reports.py
                 ],
                 condition=ImportRecord.status.is_in(PENDING, RUNNING)
                 & (ImportRecord.attempts < RUN_ATTEMPTS)
@@ -297,6 +300,7 @@ def run_import(agenda_id: str, import_id: str) -> str:
     only when even the import's own item cannot be written (the stream retries)."""
     from agenda_core.errors import ServiceUnavailable
     from agenda_core.schemas.auth import session_caller
+    from agenda_core.services.import_reports import final_report, read_applied, stored, tally_into, with_run
     from agenda_core.services.schedule_source import Fixes, read_source
     from agenda_core.services.schedule_sync import ImportRefused, SyncReport, sync
 
@@ -311,7 +315,7 @@ def run_import(agenda_id: str, import_id: str) -> str:
         source = read_source(_document(record.upload_id), fixes)
         if record.adjust_days:
             _adjust_days(caller, agenda_id, source, fixes)
-        sync(caller, agenda_id, source, fixes, report)
+        sync(caller, agenda_id, source, fixes, report, tally_into(agenda_id, import_id))
     except ImportRefused as refused:
         error = (refused.code, refused.detail)
     except ServiceUnavailable:
@@ -328,7 +332,10 @@ def run_import(agenda_id: str, import_id: str) -> str:
         logger.exception("import stopped", extra={"agenda_id": agenda_id, "import_id": import_id})
         error = ("import_error", "The import stopped on an unexpected error; what it applied is reported.")
     status = FAILED if error else DONE
-    _finish(record, status, report.as_dict(fixes), error)
+    # What the import's runs applied, this one's included: the claim's answer plus what this run
+    # committed; after a failure, read back (a transaction whose answer was lost may have committed).
+    applied = with_run(stored(record.applied), report) if error is None else read_applied(record)
+    _finish(record, status, final_report(applied, report, fixes), error)
     logger.info("import finished", extra={"agenda_id": agenda_id, "import_id": import_id, "status": status})
     return status
 

@@ -5,16 +5,14 @@ What it matches, updates and leaves alone:
   services/schedule_source.py). A re-import of a newer version of the same schedule updates those
   items in place, creates what is new, and deletes what the schedule dropped: nothing is
   duplicated, and content made through the API (no source key) is never touched.
-- The schedule owns the fields it carries (a session's title, description, times, kind,
-  language, room, track and persons; a person's name and bio; a room's or track's name, colour
-  and position); the rest stays as the organisers set it (a session's categories or
-  cancellation, a speaker's photo).
+- The schedule owns the fields it carries (``CARRIED``); the rest stays as the organisers set it
+  (a session's categories or cancellation, a speaker's photo).
 - An item the schedule dropped but a hand-made session still uses is kept, and reported.
 
 How it writes: every change goes through the commit seam (db/commits.py), so the change feed,
 the public snapshot and webhooks see an import like any API write, in as few transactions as
 DynamoDB allows (100 items each: a change is its item and its change record, plus one check per
-item referenced that the same transaction does not write, plus the agenda). Each transaction is
+item referenced that the same transaction does not write, the agenda and the import's tally). Each transaction is
 pinned to the agenda's version and to the revision of every item it changes: if anyone writes
 the agenda meanwhile, the import reads it again and plans again from there (what it already
 wrote is matched, not written twice).
@@ -22,6 +20,8 @@ wrote is matched, not written twice).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -34,7 +34,7 @@ from agenda_core.db.base import TableItem
 from agenda_core.db.content_records import ContentRecord, new_revision
 from agenda_core.db.ids import iso, new_id, utcnow
 from agenda_core.db.records import AgendaRecord
-from agenda_core.db.transactions import TransactionFailed
+from agenda_core.db.transactions import Transaction, TransactionFailed
 from agenda_core.errors import Conflict
 from agenda_core.schemas.auth import Caller
 from agenda_core.schemas.sessions import SessionCreate
@@ -79,6 +79,9 @@ CARRIED = {
 }
 ACTIONS = ("created", "updated", "deleted", "unchanged", "refused")
 ORDER = (VENUES, TRACKS, SPEAKERS, SESSIONS)  # sessions name the others: those are written first
+# Called inside each transaction with its batch's counts, {(action, kind plural): n}: an import
+# adds them to its own item there, so that they commit with the writes (services/import_reports.py).
+Tally = Callable[[Transaction, Counter[tuple[str, str]]], None]
 
 
 class ImportRefused(Exception):
@@ -124,11 +127,18 @@ class _Write:
         )
 
 
-def sync(caller: Caller, agenda_id: str, source: Source, fixes: Fixes, report: SyncReport) -> None:
+def sync(
+    caller: Caller,
+    agenda_id: str,
+    source: Source,
+    fixes: Fixes,
+    report: SyncReport,
+    tally: Tally | None = None,
+) -> None:
     """Writes what makes the agenda's imported content ``source``, counting into ``report`` as
-    transactions commit (so a failure midway leaves a report of what was applied). Raises
-    ``NotFound``, ``PermissionDenied``, ``ImportRefused`` (nothing written), ``ServiceUnavailable``
-    and ``Conflict`` (the agenda kept changing)."""
+    transactions commit (so a failure midway leaves a report of what was applied), and into
+    ``tally`` inside each transaction. Raises ``NotFound``, ``PermissionDenied``, ``ImportRefused``
+    (nothing written), ``ServiceUnavailable`` and ``Conflict`` (the agenda kept changing)."""
     for _attempt in range(PLAN_ATTEMPTS):
         agenda, items = load_partition(agenda_id, consistent=True)
         error = role_error(agenda, caller)
@@ -146,7 +156,7 @@ def sync(caller: Caller, agenda_id: str, source: Source, fixes: Fixes, report: S
                 'days, or import again with "adjust_days": true.',
             )
         try:
-            _apply(caller, agenda, writes, report)
+            _apply(caller, agenda, writes, report, tally)
         except TransactionFailed:
             continue  # someone wrote the agenda meanwhile: read it again and plan from there
         for kind, number in plan.unchanged.items():
@@ -340,10 +350,12 @@ def _checked(batch: list[_Write]) -> set[tuple[str, str]]:
 
 
 def _items(batch: list[_Write]) -> int:
-    return 2 * len(batch) + len(_checked(batch)) + 1
+    return 2 * len(batch) + len(_checked(batch)) + 2  # and the agenda, and an import's item (its tally)
 
 
-def _apply(caller: Caller, agenda: AgendaRecord, writes: list[_Write], report: SyncReport) -> None:
+def _apply(
+    caller: Caller, agenda: AgendaRecord, writes: list[_Write], report: SyncReport, tally: Tally | None
+) -> None:
     assert caller.user_id is not None
     role = cast(Any, AgendaRecord.roles)[caller.user_id]
     for batch in _batches(writes):
@@ -377,6 +389,8 @@ def _apply(caller: Caller, agenda: AgendaRecord, writes: list[_Write], report: S
                     f"/{kind_name}", KINDS[kind_name].record, keys.agenda_pk(str(agenda.id)),
                     keys.content_sk(kind_name, ref), condition=TableItem.pk.exists(),
                 )  # fmt: skip
+            if tally is not None:
+                tally(tx, Counter((w.action, w.kind.plural) for w in batch))
         agenda.version = int(agenda.version) + len(batch)
         for write in batch:
             report.add(write.action, write.kind)
