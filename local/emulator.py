@@ -71,6 +71,9 @@ def _saved_state(backend: Any, transact_items: list[dict[str, Any]]) -> tuple[li
     return saved, streams
 
 
+_TRANSACTIONS = threading.Lock()
+
+
 @contextmanager
 def undo_log_transactions() -> Iterator[None]:
     """While active, moto's TransactWriteItems backs up the items it names instead of whole tables
@@ -88,18 +91,23 @@ def undo_log_transactions() -> Iterator[None]:
         return copy.deepcopy(thing, memo)
 
     def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved, streams = _saved_state(self, transact_items)
-        in_transaction.active = True
-        try:
-            original_transact(self, transact_items)
-        except BaseException:
-            for entry in reversed(saved):
-                entry.restore()
-            for shard, length in streams.values():
-                del shard.items[length:]  # a cancelled transaction leaves no stream record
-            raise
-        finally:
-            in_transaction.active = False
+        # One transaction at a time, as DynamoDB isolates them: a cancelled transaction puts back
+        # the items as it saved them, which would undo another transaction committed in between.
+        # make dev serves requests in threads with nothing else serialising them; the tests'
+        # racing merge PATCHes (atomic_requests) lost one PATCH now and then, a suspected case.
+        with _TRANSACTIONS:
+            saved, streams = _saved_state(self, transact_items)
+            in_transaction.active = True
+            try:
+                original_transact(self, transact_items)
+            except BaseException:
+                for entry in reversed(saved):
+                    entry.restore()
+                for shard, length in streams.values():
+                    del shard.items[length:]  # a cancelled transaction leaves no stream record
+                raise
+            finally:
+                in_transaction.active = False
 
     models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
