@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -77,7 +78,9 @@ class _OwnWrites:
 
     def __init__(self, dynamodb: Any) -> None:
         self._client = dynamodb
-        self._last_put: dict[str, Any] | None = None  # the DeleteItem that undoes the last put
+        # The DeleteItem that undoes this thread's last put: one request per Lambda container,
+        # but make dev's server and the tests run several containers' requests in one process.
+        self._last = threading.local()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -87,7 +90,7 @@ class _OwnWrites:
 
         token = {"S": secrets.token_hex(16)}
         kwargs["Item"] = {**kwargs["Item"], self._TOKEN: token}
-        self._last_put = {
+        self._last.put = {
             "TableName": kwargs["TableName"],
             "Key": {_KEY_ATTRIBUTE: kwargs["Item"][_KEY_ATTRIBUTE]},
             "ConditionExpression": "#token = :token",
@@ -107,7 +110,7 @@ class _OwnWrites:
         what stays expires at the invocation's deadline)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        undo, self._last_put = self._last_put, None
+        undo, self._last.put = getattr(self._last, "put", None), None
         if undo is None:
             return
         try:
